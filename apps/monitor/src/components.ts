@@ -1,0 +1,16 @@
+/** The component list shown by `x86kit info`. Keep `status` honest as packages land. */
+export interface ComponentInfo {
+  name: string;
+  status: 'available' | 'partial' | 'planned';
+  summary: string;
+}
+
+export const COMPONENTS: readonly ComponentInfo[] = [
+  { name: '@x86kit/core', status: 'available', summary: 'registers, control bits, exceptions, descriptors, CPU state, memory/IO/IRQ/clock' },
+  { name: '@x86kit/decoder', status: 'planned', summary: 'x86/x86-64 decoder, Intel formatter, instruction info, virtualization class' },
+  { name: '@x86kit/mmu', status: 'planned', summary: 'page walks, TLB, shadow paging, nested paging (NPT/EPT)' },
+  { name: '@x86kit/devices', status: 'planned', summary: 'PIC, PIT, UART, RTC, i8042, PCI, APIC, QEMU/Bochs test devices' },
+  { name: '@x86kit/interpreter', status: 'planned', summary: 'x86 interpreter: real, protected, v8086, paging, x87' },
+  { name: '@x86kit/translator', status: 'planned', summary: 'x86 → JS binary translator (the software VMM of the paper)' },
+  { name: '@x86kit/hwvirt', status: 'planned', summary: 'AMD SVM and Intel VT-x models (the hardware VMM of the paper)' },
+];

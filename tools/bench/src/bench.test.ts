@@ -1,0 +1,20 @@
+import { describe, expect, test } from 'vitest';
+import { BenchSuite, formatTable, measureRate } from './index.js';
+
+describe('bench harness', () => {
+  test('measureRate reports work per second for a known busy loop', () => {
+    let sink = 0;
+    const rate = measureRate(() => { for (let i = 0; i < 1000; i++) sink += i; }, 1000, { minTimeMs: 5, samples: 2, warmup: 1 });
+    expect(sink).toBeGreaterThan(0);
+    expect(rate).toBeGreaterThan(1000); // far more than 1000 iterations per second on any host
+  });
+
+  test('an anchored result carries the ratio', () => {
+    const s = new BenchSuite('unit-test');
+    const r = s.record({ name: 'x', unit: 'M/s', value: 30, anchorName: 'y', anchorValue: 6 });
+    expect(r.ratio).toBe(5);
+    const table = formatTable(s.results);
+    expect(table[0]).toContain('ratio');
+    expect(table[1]).toContain('5.00×');
+  });
+});

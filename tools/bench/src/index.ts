@@ -1,0 +1,133 @@
+/**
+ * The x86kit benchmark harness. A package's `bench` script builds a {@link BenchSuite}, adds
+ * cases (optionally with an anchor measured in the same run, such as iced-x86 for the
+ * decoder), and calls {@link BenchSuite.run}: it prints a table and writes
+ * `bench-results/<suite>.json` at the workspace root. `pnpm bench` then aggregates all suites.
+ *
+ * Benchmarks are not tests: nothing here fails on speed.
+ */
+import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+
+/** One measured number. */
+export interface BenchResult {
+  suite: string;
+  name: string;
+  unit: string;
+  value: number;
+  /** Name and value of the anchor measured in the same run, when there is one. */
+  anchorName?: string;
+  anchorValue?: number;
+  /** value / anchorValue (higher is better for rates). */
+  ratio?: number;
+  /** Extra facts (iterations, bytes, host...). */
+  detail?: Record<string, string | number>;
+}
+
+/** A rate measurement: `fn` does `units` units of work per call. */
+export interface RateCase {
+  name: string;
+  /** Unit of the reported rate, e.g. `"Minstr/s"` or `"MB/s"`. */
+  unit: string;
+  /** Units of work done by one call of `fn`, already scaled to `unit` (e.g. instructions / 1e6). */
+  work: number;
+  fn: () => void;
+}
+
+/** Options of {@link measureRate}. */
+export interface MeasureOptions {
+  /** Minimum measured time per sample in ms (default 300). */
+  minTimeMs?: number;
+  /** Samples; the best (highest rate) is reported (default 5). */
+  samples?: number;
+  /** Warm-up calls before sampling (default 3). */
+  warmup?: number;
+}
+
+/** Measure `work/second` for `fn`: warm up, then take the best of several timed samples. */
+export function measureRate(fn: () => void, work: number, options: MeasureOptions = {}): number {
+  const minTime = options.minTimeMs ?? 300;
+  const samples = options.samples ?? 5;
+  for (let i = 0; i < (options.warmup ?? 3); i++) fn();
+  let best = 0;
+  for (let s = 0; s < samples; s++) {
+    let calls = 0;
+    const t0 = performance.now();
+    let t1 = t0;
+    while (t1 - t0 < minTime) {
+      fn();
+      calls++;
+      t1 = performance.now();
+    }
+    const rate = (calls * work) / ((t1 - t0) / 1000);
+    if (rate > best) best = rate;
+  }
+  return best;
+}
+
+/** Find the workspace root (the folder with pnpm-workspace.yaml) from `start`. */
+export function workspaceRoot(start = process.cwd()): string {
+  let dir = resolve(start);
+  for (;;) {
+    if (existsSync(join(dir, 'pnpm-workspace.yaml'))) return dir;
+    const up = dirname(dir);
+    if (up === dir) return resolve(start);
+    dir = up;
+  }
+}
+
+/** A named group of benchmark results written to one JSON file. */
+export class BenchSuite {
+  readonly name: string;
+  readonly results: BenchResult[] = [];
+  private readonly options: MeasureOptions;
+
+  constructor(name: string, options: MeasureOptions = {}) {
+    this.name = name;
+    this.options = options;
+  }
+
+  /** Record an already-measured value. */
+  record(result: Omit<BenchResult, 'suite'>): BenchResult {
+    const r: BenchResult = { suite: this.name, ...result };
+    if (r.anchorValue !== undefined && r.anchorValue !== 0 && r.ratio === undefined) r.ratio = r.value / r.anchorValue;
+    this.results.push(r);
+    return r;
+  }
+
+  /** Measure a rate; with `anchor`, measure it too in the same run and record the ratio. */
+  rate(c: RateCase, anchor?: RateCase): BenchResult {
+    const value = measureRate(c.fn, c.work, this.options);
+    if (anchor === undefined) return this.record({ name: c.name, unit: c.unit, value });
+    const anchorValue = measureRate(anchor.fn, anchor.work, this.options);
+    return this.record({ name: c.name, unit: c.unit, value, anchorName: anchor.name, anchorValue });
+  }
+
+  /** Print a table and write `bench-results/<suite>.json` under the workspace root. */
+  finish(out: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): string {
+    for (const line of formatTable(this.results)) out(line);
+    const dir = join(workspaceRoot(), 'bench-results');
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, `${this.name}.json`);
+    writeFileSync(file, `${JSON.stringify({ suite: this.name, date: new Date().toISOString(), node: process.version, results: this.results }, null, 2)}\n`);
+    out(`wrote ${file}`);
+    return file;
+  }
+}
+
+function fmt(v: number | undefined): string {
+  if (v === undefined) return '';
+  if (v >= 100) return v.toFixed(0);
+  if (v >= 10) return v.toFixed(1);
+  return v.toFixed(2);
+}
+
+/** Render results as an aligned text table. */
+export function formatTable(results: readonly BenchResult[]): string[] {
+  const rows = [['suite', 'benchmark', 'value', 'unit', 'anchor', 'anchor value', 'ratio']];
+  for (const r of results) {
+    rows.push([r.suite, r.name, fmt(r.value), r.unit, r.anchorName ?? '', fmt(r.anchorValue), r.ratio === undefined ? '' : `${fmt(r.ratio)}×`]);
+  }
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
+  return rows.map((row) => row.map((cell, c) => (c >= 2 && c !== 3 && c !== 4 ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ').trimEnd());
+}
