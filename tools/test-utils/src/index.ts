@@ -1,0 +1,2 @@
+// Placeholder: conformance readers and shared fakes land here.
+export {};
