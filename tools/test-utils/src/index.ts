@@ -1,2 +1,10 @@
 // Placeholder: conformance readers and shared fakes land here.
 export {};
+export {
+  MOO_REGS16, MOO_REGS32, type MooReg16, type MooReg32, type MooState, type MooTest, type MooFile,
+  parseMoo, readMooFile, conformanceDir,
+} from './moo.js';
+export {
+  type StepEngine, type SingleStepOptions, type SingleStepResult, type Metadata286,
+  skipReason286, runSingleStepTest, loadMetadata286, loadRevocations,
+} from './single-step.js';
