@@ -1,0 +1,90 @@
+/**
+ * Small helpers shared by every device: the observer hook, access-size helpers and the
+ * all-ones value an ISA/PCI bus returns when nobody drives the data lines.
+ */
+
+/** Access width of a port or MMIO access, in bytes. */
+export type AccessSize = 1 | 2 | 4;
+
+/**
+ * An optional tracing hook every device accepts. `event` is a constant string (no allocation
+ * per call), `value` a number whose meaning depends on the event (a register value, a vector).
+ */
+export type DeviceObserver = (event: string, value: number) => void;
+
+/** The default observer: does nothing. */
+export const NO_OBSERVER: DeviceObserver = (): void => {};
+
+/** What an undriven bus returns for a read of `size` bytes (all-ones). */
+export function allOnes(size: AccessSize): number {
+  return size === 1 ? 0xff : size === 2 ? 0xffff : 0xffffffff;
+}
+
+/** A host byte sink that collects bytes in memory; handy for tests and captures. */
+export class ByteBuffer {
+  private buf = new Uint8Array(256);
+  /** Number of bytes collected. */
+  length = 0;
+  /** Append one byte. Bound so it can be passed as a callback: `tx: buffer.push`. */
+  readonly push = (byte: number): void => {
+    if (this.length === this.buf.length) {
+      const next = new Uint8Array(this.buf.length * 2);
+      next.set(this.buf);
+      this.buf = next;
+    }
+    this.buf[this.length++] = byte & 0xff;
+  };
+  /** The collected bytes (a copy). */
+  bytes(): Uint8Array {
+    return this.buf.slice(0, this.length);
+  }
+  /** The collected bytes decoded as Latin-1 text. */
+  text(): string {
+    let s = '';
+    for (let i = 0; i < this.length; i++) s += String.fromCharCode(this.buf[i]);
+    return s;
+  }
+  /** Forget everything collected. */
+  clear(): void {
+    this.length = 0;
+  }
+}
+
+/** Convert a binary value 0..99 to packed BCD. */
+export function toBcd(v: number): number {
+  return ((Math.floor(v / 10) % 10) << 4) | (v % 10);
+}
+
+/** Convert packed BCD to binary (invalid nibbles are taken at face value, as hardware does). */
+export function fromBcd(v: number): number {
+  return (v >> 4) * 10 + (v & 0x0f);
+}
+
+/** A device whose registers are 8 bits wide (every ISA-era chip). */
+export interface ByteRegisters {
+  readByte(offset: number): number;
+  writeByte(offset: number, value: number): void;
+}
+
+/**
+ * A wider-than-8-bit access to 8-bit registers, as the ISA bus performs it: one byte cycle
+ * per byte at consecutive ports, low byte first. Bytes outside `[0, length)` read 0xff
+ * (nobody decodes them) and are dropped on writes.
+ */
+export function splitRead(dev: ByteRegisters, length: number, offset: number, size: AccessSize): number {
+  let value = 0;
+  for (let i = 0; i < size; i++) {
+    const o = offset + i;
+    const b = o < length ? dev.readByte(o) & 0xff : 0xff;
+    value |= b << (8 * i);
+  }
+  return value >>> 0;
+}
+
+/** The write counterpart of {@link splitRead}. */
+export function splitWrite(dev: ByteRegisters, length: number, offset: number, size: AccessSize, value: number): void {
+  for (let i = 0; i < size; i++) {
+    const o = offset + i;
+    if (o < length) dev.writeByte(o, (value >>> (8 * i)) & 0xff);
+  }
+}
