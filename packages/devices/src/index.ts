@@ -6,3 +6,7 @@ export { type AccessSize, type DeviceObserver, NO_OBSERVER, allOnes, ByteBuffer,
 export {
   PicPair, Pic8259, type PicPairOptions, type PicPairSnapshot, type Pic8259State, PIC_COUNTERS, type PicCounter,
 } from './pic.js';
+export {
+  Pit8254, PitChannel, type Pit8254Options, type PitSnapshot, type PitChannelState, PIT_COUNTERS, type PitCounter,
+  PIT_FREQUENCY_HZ,
+} from './pit.js';
