@@ -1,0 +1,55 @@
+import { describe, expect, test } from 'vitest';
+import { Rflags } from '@x86kit/core';
+import { runLockstep, formatLockstep } from './driver.js';
+import { FaultInjectingEngine } from './fault.js';
+import { PROGRAMS, PROGRAM_BASE } from './programs.js';
+import { ToyEngine } from './toy-engine.js';
+
+const fib = PROGRAMS.find((p) => p.name === 'fibonacci')!;
+
+describe('lockstep driver', () => {
+  test('two identical engines agree until both stop', async () => {
+    for (const g of PROGRAMS) {
+      const r = await runLockstep(new ToyEngine('a'), new ToyEngine('b'), g, { maxSteps: 10_000 });
+      expect(r.outcome, g.name).toBe('stopped');
+      expect(r.divergence).toBeUndefined();
+    }
+    const r = await runLockstep(new ToyEngine('a'), new ToyEngine('b'), fib, { maxSteps: 10_000 });
+    // 3 movs + 24 rounds × 6 + HLT
+    expect(r.steps).toBe(3 + 24 * 6 + 1);
+  });
+
+  test('finds an injected CF flip at the exact instruction, with diff and disassembly', async () => {
+    // Instruction 5 is the first `add dx,bx` (after mov ax; mov bx; mov cx; mov dx,ax).
+    const bad = new FaultInjectingEngine(new ToyEngine('toy'), { afterStep: 5, flipFlags: Rflags.CF }, 'toy+fault');
+    const r = await runLockstep(new ToyEngine('toy'), bad, fib, { maxSteps: 10_000 });
+    expect(r.outcome).toBe('diverged');
+    const d = r.divergence!;
+    expect(d.step).toBe(5);
+    expect(d.exact).toBe(true);
+    expect(d.diff).toEqual(['rflags: 2 → 3']); // 0 + 1 = 1: every status flag clear, then CF flipped
+    const last = d.trace[d.trace.length - 1];
+    expect(last.ip).toBe(PROGRAM_BASE + 11);
+    expect(Array.from(last.bytes)).toEqual([0x01, 0xda]);
+    const text = formatLockstep(r);
+    expect(text).toContain('DIVERGED after instruction 5 at 0000:100b');
+    expect(text).toMatch(/=> #5 +0000:100b {2}01 da/);
+    expect(text).toMatch(/\* eflags +00000002 +00000003/);
+  });
+
+  test('block mode narrows to the same instruction through checkpoints', async () => {
+    const bad = new FaultInjectingEngine(new ToyEngine('toy'), { afterStep: 40, gpr: 3, xorValue: 0x100 }, 'toy+fault');
+    const r = await runLockstep(new ToyEngine('toy'), bad, fib, { maxSteps: 10_000, block: 16 });
+    expect(r.divergence?.step).toBe(40);
+    expect(r.divergence?.exact).toBe(true);
+    expect(r.divergence?.diff.length).toBe(1);
+    expect(r.divergence?.diff[0]).toMatch(/^gpr\.3: /);
+  });
+
+  test('a masked flag does not count as a divergence', async () => {
+    const bad = new FaultInjectingEngine(new ToyEngine('toy'), { afterStep: 1, flipFlags: Rflags.AF }, 'toy+fault');
+    const g = PROGRAMS.find((p) => p.name === 'sum-loop')!;
+    const r = await runLockstep(new ToyEngine(), bad, g, { maxSteps: 1000, flagsMask: ~Rflags.AF });
+    expect(r.outcome).toBe('stopped');
+  });
+});

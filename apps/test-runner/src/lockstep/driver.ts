@@ -1,0 +1,244 @@
+/**
+ * The lockstep driver: run two engines on the same guest, instruction by instruction (or block
+ * by block, narrowing to the instruction when both engines can roll back), and stop at the
+ * first divergence of the architectural state both engines observe. The report holds both
+ * states, the field diff (core's `diffSnapshots`) and the disassembly of the instructions
+ * leading up to the divergence.
+ */
+import { diffSnapshots, SegAttr, type CpuSnapshot } from '@x86kit/core';
+import { hexBytes, noDisassembler, type Disassembler } from './disasm.js';
+import { ALL_GROUPS, StateGroup, type Engine, type LockstepGuest } from './engine.js';
+
+/** Options of {@link runLockstep}. */
+export interface LockstepOptions {
+  /** Stop after this many instructions without a divergence. */
+  maxSteps: number;
+  /** Instructions per block; 1 = compare after every instruction. */
+  block?: number;
+  /** Compare only these groups (default: every group both engines observe). */
+  groups?: readonly StateGroup[];
+  /** RFLAGS bits compared (default all); clear undefined flags here when comparing to hardware. */
+  flagsMask?: number;
+  /** Instructions shown before the diverging one. */
+  context?: number;
+  disassembler?: Disassembler;
+}
+
+/** One executed instruction, as recorded for the report. */
+export interface TraceEntry {
+  /** 1-based instruction number. */
+  step: number;
+  cs: number;
+  ip: number;
+  linear: number;
+  bitness: 16 | 32 | 64;
+  /** The instruction's bytes (8 bytes when its length is unknown). */
+  bytes: Uint8Array;
+  /** 15 bytes read at the instruction. */
+  window: Uint8Array;
+  /** Disassembly, or `''` without a decoder. */
+  text: string;
+}
+
+/** Where and how the engines diverged. */
+export interface Divergence {
+  /** 1-based number of the instruction after which the states differ. */
+  step: number;
+  /** The state both engines agreed on before that instruction. */
+  before: CpuSnapshot;
+  a: CpuSnapshot;
+  b: CpuSnapshot;
+  /** `path: a → b` lines over the compared groups. */
+  diff: string[];
+  /** Instructions retired by each engine on that step (they differ when one stopped). */
+  retiredA: number;
+  retiredB: number;
+  /** The last instructions, the diverging one last. */
+  trace: TraceEntry[];
+  /** True when the step is exact; false when only the block is known. */
+  exact: boolean;
+}
+
+/** The result of a lockstep run. */
+export interface LockstepResult {
+  engines: [string, string];
+  guest: string;
+  outcome: 'diverged' | 'stopped' | 'limit';
+  /** Instructions both engines retired in agreement. */
+  steps: number;
+  groups: StateGroup[];
+  divergence?: Divergence;
+}
+
+const FLAGS_ALL = 0xffffffff;
+
+/** A copy of `b` where every group not compared is taken from `a`, flags masked in both. */
+function project(a: CpuSnapshot, b: CpuSnapshot, groups: ReadonlySet<StateGroup>, flagsMask: number): [CpuSnapshot, CpuSnapshot] {
+  const pa = structuredClone(a);
+  const pb = structuredClone(b);
+  pa.rflags = (pa.rflags & flagsMask) >>> 0;
+  pb.rflags = (pb.rflags & flagsMask) >>> 0;
+  if (!groups.has(StateGroup.Gpr)) pb.gpr = pa.gpr;
+  if (!groups.has(StateGroup.Rip)) pb.rip = pa.rip;
+  if (!groups.has(StateGroup.Rflags)) pb.rflags = pa.rflags;
+  for (let i = 0; i < pa.seg.length; i++) {
+    if (!groups.has(StateGroup.Sel)) pb.seg[i].sel = pa.seg[i].sel;
+    if (!groups.has(StateGroup.Hidden)) {
+      pb.seg[i].base = pa.seg[i].base;
+      pb.seg[i].limit = pa.seg[i].limit;
+      pb.seg[i].attr = pa.seg[i].attr;
+    }
+  }
+  if (!groups.has(StateGroup.Hidden)) { pb.gdtr = pa.gdtr; pb.idtr = pa.idtr; }
+  if (!groups.has(StateGroup.Control)) {
+    pb.cr0 = pa.cr0; pb.cr2 = pa.cr2; pb.cr3 = pa.cr3; pb.cr4 = pa.cr4; pb.efer = pa.efer;
+  }
+  if (!groups.has(StateGroup.Other)) { pb.dr = pa.dr; pb.cr8 = pa.cr8; pb.xcr0 = pa.xcr0; }
+  if (!groups.has(StateGroup.Halted)) pb.halted = pa.halted;
+  return [pa, pb];
+}
+
+/** Bitness of the code segment in a snapshot (CS.L → 64, CS.D → 32, else 16). */
+export function codeBitness(s: CpuSnapshot): 16 | 32 | 64 {
+  const attr = s.seg[1].attr;
+  return (attr & SegAttr.L) !== 0 ? 64 : (attr & SegAttr.DB) !== 0 ? 32 : 16;
+}
+
+async function traceEntry(e: Engine, s: CpuSnapshot, step: number, dis: Disassembler): Promise<TraceEntry> {
+  const bitness = codeBitness(s);
+  const ip = Number(BigInt(s.rip) & 0xffffffffn);
+  const linear = (Number(BigInt(s.seg[1].base) & 0xffffffffn) + ip) >>> 0;
+  const window = await e.readLinear(linear, 15);
+  const d = dis(window, bitness, ip);
+  const len = d !== null && d.length > 0 ? d.length : 0;
+  return { step, cs: s.seg[1].sel, ip, linear, bitness, bytes: len > 0 ? window.subarray(0, len) : window.subarray(0, 8), window, text: d?.text ?? '' };
+}
+
+/** Run two engines on `guest` until they diverge, both stop, or `maxSteps` is reached. */
+export async function runLockstep(a: Engine, b: Engine, guest: LockstepGuest, opts: LockstepOptions): Promise<LockstepResult> {
+  const groupsList = (opts.groups ?? ALL_GROUPS).filter((g) => a.observes.includes(g) && b.observes.includes(g));
+  const groups = new Set(groupsList);
+  const flagsMask = opts.flagsMask ?? FLAGS_ALL;
+  const ctxN = opts.context ?? 6;
+  const dis = opts.disassembler ?? noDisassembler;
+  const block = Math.max(1, opts.block ?? 1);
+  const canRollback = a.checkpoint !== undefined && a.rollback !== undefined && b.checkpoint !== undefined && b.rollback !== undefined;
+  const result: LockstepResult = { engines: [a.name, b.name], guest: guest.name, outcome: 'limit', steps: 0, groups: groupsList };
+  await Promise.all([a.load(guest), b.load(guest)]);
+  const trace: TraceEntry[] = [];
+  const compare = (sa: CpuSnapshot, sb: CpuSnapshot): string[] => {
+    const [pa, pb] = project(sa, sb, groups, flagsMask);
+    return diffSnapshots(pa, pb);
+  };
+
+  /** Single-step up to `limit` instructions; returns true when it stopped the run. */
+  const singleSteps = async (limit: number): Promise<boolean> => {
+    for (let i = 0; i < limit; i++) {
+      const before = await a.state();
+      const entry = await traceEntry(a, before, result.steps + 1, dis);
+      const prev = trace[trace.length - 1];
+      // Without a decoder, a straight-line successor tells the previous instruction's length.
+      if (prev !== undefined && prev.text === '' && prev.step === entry.step - 1) {
+        const k = entry.linear - prev.linear;
+        if (k >= 1 && k <= 15) prev.bytes = prev.window.subarray(0, k);
+      }
+      trace.push(entry);
+      if (trace.length > ctxN + 1) trace.shift();
+      const [ka, kb] = await Promise.all([a.step(1), b.step(1)]);
+      const [sa, sb] = await Promise.all([a.state(), b.state()]);
+      const diff = compare(sa, sb);
+      if (diff.length > 0 || ka !== kb) {
+        if (entry.text === '' && sa.seg[1].sel === entry.cs) {
+          const k = Number(BigInt(sa.rip) - BigInt(before.rip));
+          if (k >= 1 && k <= 15) entry.bytes = entry.window.subarray(0, k);
+        }
+        if (ka !== kb) diff.push(`retired: ${ka} → ${kb}`);
+        result.outcome = 'diverged';
+        result.divergence = { step: result.steps + 1, before, a: sa, b: sb, diff, retiredA: ka, retiredB: kb, trace: trace.slice(), exact: true };
+        return true;
+      }
+      if (ka === 0) { trace.pop(); result.outcome = 'stopped'; return true; }
+      result.steps++;
+    }
+    return false;
+  };
+
+  while (result.steps < opts.maxSteps) {
+    const n = Math.min(block, opts.maxSteps - result.steps);
+    if (n === 1) {
+      if (await singleSteps(1)) return result;
+      continue;
+    }
+    const before = await a.state();
+    const tokens = canRollback ? await Promise.all([a.checkpoint!(), b.checkpoint!()]) : null;
+    const [ka, kb] = await Promise.all([a.step(n), b.step(n)]);
+    const [sa, sb] = await Promise.all([a.state(), b.state()]);
+    const diff = compare(sa, sb);
+    if (diff.length === 0 && ka === kb) {
+      result.steps += ka;
+      if (ka < n) { result.outcome = 'stopped'; return result; }
+      continue;
+    }
+    if (tokens !== null) {
+      await Promise.all([a.rollback!(tokens[0]), b.rollback!(tokens[1])]);
+      trace.length = 0;
+      if (await singleSteps(Math.max(ka, kb))) return result;
+      throw new Error('lockstep: a block diverged but replaying it one instruction at a time did not (non-deterministic engine?)');
+    }
+    if (ka !== kb) diff.push(`retired: ${ka} → ${kb}`);
+    result.outcome = 'diverged';
+    result.divergence = {
+      step: result.steps + Math.max(ka, kb), before, a: sa, b: sb, diff, retiredA: ka, retiredB: kb,
+      trace: [await traceEntry(a, sa, result.steps + ka, dis)], exact: false,
+    };
+    return result;
+  }
+  return result;
+}
+
+const GPR32 = ['eax', 'ecx', 'edx', 'ebx', 'esp', 'ebp', 'esi', 'edi'];
+const SEGN = ['es', 'cs', 'ss', 'ds', 'fs', 'gs', 'ldtr', 'tr'];
+
+function h32(s: string): string {
+  return (Number(BigInt(s) & 0xffffffffn) >>> 0).toString(16).padStart(8, '0');
+}
+
+/** Side-by-side register view of the two states (`*` marks differing rows). */
+function sideBySide(r: LockstepResult, d: Divergence): string[] {
+  const rows: [string, string, string][] = [];
+  for (let i = 0; i < 8; i++) rows.push([GPR32[i], h32(d.a.gpr[i]), h32(d.b.gpr[i])]);
+  rows.push(['eip', h32(d.a.rip), h32(d.b.rip)]);
+  rows.push(['eflags', d.a.rflags.toString(16).padStart(8, '0'), d.b.rflags.toString(16).padStart(8, '0')]);
+  for (let i = 0; i < 6; i++) rows.push([SEGN[i], d.a.seg[i].sel.toString(16).padStart(4, '0'), d.b.seg[i].sel.toString(16).padStart(4, '0')]);
+  if (r.groups.includes(StateGroup.Control)) {
+    rows.push(['cr0', d.a.cr0.toString(16).padStart(8, '0'), d.b.cr0.toString(16).padStart(8, '0')]);
+    rows.push(['cr3', h32(d.a.cr3), h32(d.b.cr3)]);
+  }
+  const wa = Math.max(r.engines[0].length, 8);
+  const out = [`    ${''.padEnd(6)}  ${r.engines[0].padEnd(wa)}  ${r.engines[1]}`];
+  for (const [n, x, y] of rows) out.push(`  ${x === y ? ' ' : '*'} ${n.padEnd(6)}  ${x.padEnd(wa)}  ${y}`);
+  return out;
+}
+
+/** Human-readable lockstep report (what the CLI prints). */
+export function formatLockstep(r: LockstepResult): string {
+  const head = `lockstep ${r.engines[0]} vs ${r.engines[1]} on ${r.guest}`;
+  if (r.divergence === undefined) {
+    return `${head}: ${r.outcome === 'stopped' ? 'both stopped' : 'no divergence'} after ${r.steps} instructions (compared: ${r.groups.join(' ')})\n`;
+  }
+  const d = r.divergence;
+  const last = d.trace[d.trace.length - 1];
+  const where = last !== undefined ? ` at ${last.cs.toString(16).padStart(4, '0')}:${last.ip.toString(16).padStart(last.bitness === 16 ? 4 : 8, '0')}` : '';
+  const out = [`${head}: DIVERGED ${d.exact ? 'after' : 'within the block ending at'} instruction ${d.step}${where} (compared: ${r.groups.join(' ')})`];
+  out.push('  instructions:');
+  for (const t of d.trace) {
+    const mark = t === last ? '=>' : '  ';
+    const addr = `${t.cs.toString(16).padStart(4, '0')}:${t.ip.toString(16).padStart(t.bitness === 16 ? 4 : 8, '0')}`;
+    out.push(`  ${mark} #${String(t.step).padEnd(6)} ${addr}  ${hexBytes(t.bytes).padEnd(24)} ${t.text}`.trimEnd());
+  }
+  out.push('  state after it:');
+  out.push(...sideBySide(r, d));
+  out.push(`  diff (${r.engines[0]} → ${r.engines[1]}):`);
+  for (const line of d.diff) out.push(`    ${line}`);
+  return `${out.join('\n')}\n`;
+}
