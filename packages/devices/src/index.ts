@@ -10,3 +10,7 @@ export {
   Pit8254, PitChannel, type Pit8254Options, type PitSnapshot, type PitChannelState, PIT_COUNTERS, type PitCounter,
   PIT_FREQUENCY_HZ,
 } from './pit.js';
+export {
+  Uart16550, type Uart16550Options, type UartSnapshot, UartIer, UartIir, UartLsr, UartMcr, UartMsr, UART_COUNTERS,
+  type UartCounter, UART_CLOCK_HZ,
+} from './uart.js';
