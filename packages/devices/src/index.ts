@@ -14,3 +14,6 @@ export {
   Uart16550, type Uart16550Options, type UartSnapshot, UartIer, UartIir, UartLsr, UartMcr, UartMsr, UART_COUNTERS,
   type UartCounter, UART_CLOCK_HZ,
 } from './uart.js';
+export {
+  Rtc146818, type Rtc146818Options, type RtcSnapshot, RtcReg, RtcB, RtcC, RTC_COUNTERS, type RtcCounter,
+} from './rtc.js';
