@@ -2,8 +2,10 @@
 import { OptionError } from '@x86kit/core';
 import type { Suite } from './suite.js';
 import { lockstepSuite } from './suites/lockstep.js';
+import { singleStep286Suite } from './suites/singlestep.js';
+import { guestsSuite } from './suites/guests.js';
 
-const SUITES: Suite[] = [lockstepSuite];
+const SUITES: Suite[] = [singleStep286Suite, guestsSuite, lockstepSuite];
 
 /** Every registered suite, in the order `all` runs them. */
 export function listSuites(): readonly Suite[] {

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { OptionError } from '@x86kit/core';
+import { GuestImageError, OptionError, X86KitError } from '@x86kit/core';
 import { compileFilter } from './filter.js';
 import { inShard, type Shard } from './hash.js';
 import { getSuite } from './registry.js';
@@ -98,6 +98,9 @@ export async function runOneCase(inst: SuiteInstance, id: string): Promise<CaseR
   try {
     out = await inst.run(id);
   } catch (e) {
+    // Bad input (a corrupt test file) aborts the run with a one-line error; anything else is
+    // a bug in an engine or adapter and fails only this case.
+    if (e instanceof X86KitError) throw e;
     const msg = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
     out = { status: CaseStatus.Fail, message: `host exception: ${msg.split('\n')[0]}` };
   }
@@ -118,7 +121,7 @@ export type ToWorker =
   | { type: 'close' };
 export type FromWorker =
   | { type: 'results'; suite: string; batch: number; records: CaseRecord[] }
-  | { type: 'error'; suite: string; batch: number; message: string };
+  | { type: 'error'; suite: string; batch: number; message: string; errorClass?: string; code?: string };
 
 class Pool {
   readonly workers: Worker[] = [];
@@ -155,7 +158,7 @@ function runBatchOnWorker(w: Worker, msg: Extract<ToWorker, { type: 'run' }>): P
       if (m.batch !== msg.batch || m.suite !== msg.suite) return;
       cleanup();
       if (m.type === 'results') resolve(m.records);
-      else reject(new Error(m.message));
+      else reject(reviveError(m));
     };
     const onErr = (e: Error): void => { cleanup(); reject(e); };
     const cleanup = (): void => { w.off('message', onMsg); w.off('error', onErr); };
@@ -163,6 +166,13 @@ function runBatchOnWorker(w: Worker, msg: Extract<ToWorker, { type: 'run' }>): P
     w.on('error', onErr);
     w.postMessage(msg);
   });
+}
+
+/** Rebuild a worker's error: typed input errors stay typed so the CLI prints one line. */
+function reviveError(m: Extract<FromWorker, { type: 'error' }>): Error {
+  if (m.errorClass === 'GuestImageError' && m.code !== undefined) return new GuestImageError(m.code as GuestImageError['code'], m.message);
+  if (m.errorClass === 'OptionError' && m.code !== undefined) return new OptionError(m.code as OptionError['code'], m.message);
+  return new Error(m.message);
 }
 
 /** Run the named suites and return the report. Throws {@link OptionError} for unknown suites. */

@@ -3,6 +3,7 @@
  * main thread) and runs the batches of case ids it is sent.
  */
 import { parentPort } from 'node:worker_threads';
+import { X86KitError } from '@x86kit/core';
 import { getSuite } from './registry.js';
 import { runOneCase, type CaseRecord, type FromWorker, type ToWorker } from './runner.js';
 import type { SuiteInstance } from './suite.js';
@@ -28,7 +29,9 @@ port.on('message', (m: ToWorker) => {
       for (const id of m.ids) records.push(await runOneCase(s, id));
       port.postMessage({ type: 'results', suite: m.suite, batch: m.batch, records } satisfies FromWorker);
     } catch (e) {
-      port.postMessage({ type: 'error', suite: m.suite, batch: m.batch, message: e instanceof Error ? e.message : String(e) } satisfies FromWorker);
+      const msg: FromWorker = { type: 'error', suite: m.suite, batch: m.batch, message: e instanceof Error ? e.message : String(e) };
+      if (e instanceof X86KitError) { msg.errorClass = e.name; msg.code = e.code; }
+      port.postMessage(msg);
     }
   })();
 });
