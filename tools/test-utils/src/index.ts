@@ -8,3 +8,8 @@ export {
   type StepEngine, type SingleStepOptions, type SingleStepResult, type Metadata286,
   skipReason286, runSingleStepTest, loadMetadata286, loadRevocations,
 } from './single-step.js';
+export {
+  type IcedOperand, type IcedConstantOffsets, type IcedDecoderVector, type IcedMemoryVector,
+  ICED_DEFAULT_IP, icedConformanceDir, readIcedFile, parseIcedDecoderLine, parseIcedMemoryLine,
+  loadIcedDecoderVectors, loadIcedMemoryVectors,
+} from './iced-vectors.js';

@@ -1,0 +1,939 @@
+import type { Code } from './generated/enums.js';
+import {
+  DISPATCH_MODRM,
+  DISPATCH_START,
+  FORM_BCST,
+  FORM_CODE,
+  FORM_FLAGS,
+  FORM_MATCH,
+  FORM_MEM,
+  FORM_MNEMONIC,
+  FORM_OPCOUNT,
+  FORM_OPS,
+  FORM_TUPLE,
+  FormFlag,
+  OperandEncoding as E,
+} from './generated/tables.js';
+import { EncodingKind, Instruction, OpKind, type RoundingControl } from './instruction.js';
+import { Register } from './register.js';
+
+/** Why the last decode did not produce a valid instruction. */
+export const DecoderError = {
+  /** The instruction decoded fine. */
+  None: 0,
+  /** The bytes are not a valid instruction in this mode (the CPU raises #UD), or it is longer than 15 bytes. */
+  InvalidInstruction: 1,
+  /** The buffer ended before the instruction did (fewer than 15 bytes were available). */
+  NoMoreBytes: 2,
+} as const;
+/** A {@link DecoderError} value. */
+export type DecoderError = (typeof DecoderError)[keyof typeof DecoderError];
+
+/** Options for {@link Decoder}. */
+export interface DecoderOptions {
+  /** Code size: 16 (real/V86/16-bit protected mode), 32 or 64 (long mode). */
+  readonly bitness: 16 | 32 | 64;
+  /** IP of the first instruction decoded (default 0). `bigint` for 64-bit addresses above 2^53. */
+  readonly ip?: number | bigint;
+}
+
+// Dispatch table ids (see tools/gen-x86/src/decoder-gen.ts DISPATCH_TABLES).
+const T_LEGACY = 0;
+const T_0F = 1;
+const T_0F38 = 2;
+const T_0F3A = 3;
+const T_3DNOW = 4;
+const T_VEX = 5; // + map - 1
+const T_EVEX_0F = 8;
+const T_EVEX_MAP5 = 11;
+const T_XOP = 13; // + map - 8
+
+// Tuple types (disp8*N): N without and with broadcast, indexed like the generator's TUPLE_TYPES.
+const TT_N = new Uint8Array([1, 1, 2, 4, 8, 16, 32, 64, 8, 16, 32, 64, 128, 16, 32, 64, 128, 32, 64, 128]);
+const TT_NB = new Uint8Array([1, 1, 2, 4, 8, 16, 32, 64, 2, 2, 2, 2, 2, 4, 4, 4, 4, 8, 8, 8]);
+// TT names N4b2.. give N-without-broadcast first; fix entries to "Nxx" meaning full N, bcst N.
+(() => {
+  // N4b2, N8b2, N16b2, N32b2, N64b2, N8b4, N16b4, N32b4, N64b4, N16b8, N32b8, N64b8
+  const full = [4, 8, 16, 32, 64, 8, 16, 32, 64, 16, 32, 64];
+  const b = [2, 2, 2, 2, 2, 4, 4, 4, 4, 8, 8, 8];
+  for (let i = 0; i < 12; i++) {
+    TT_N[8 + i] = full[i] ?? 1;
+    TT_NB[8 + i] = b[i] ?? 1;
+  }
+})();
+
+const SEG_BY_PREFIX = [Register.ES, Register.CS, Register.SS, Register.DS];
+
+const M_MODRM = 1 << 26;
+
+/**
+ * x86/x86-64 instruction decoder bound to a bitness. Decodes into a caller-owned, reused
+ * {@link Instruction}; `decodeInto` allocates nothing and never throws.
+ *
+ * Prefix rules follow the Intel SDM Vol. 2, 2.1 and 2.2 (REX only when it immediately precedes
+ * the opcode; last F2/F3 is the mandatory prefix; 66 ignored as operand size when it is the
+ * mandatory prefix; 15-byte limit) and AMD APM Vol. 3, 1.2 / 1.8 (VEX/XOP/EVEX).
+ *
+ * @example
+ * ```ts
+ * const d = new Decoder({ bitness: 64, ip: 0x1000 });
+ * const insn = new Instruction();
+ * const len = d.decodeInto(insn, bytes, 0); // insn.code, insn.mnemonic, insn.opKinds ...
+ * ```
+ */
+export class Decoder {
+  /** 16, 32 or 64. */
+  readonly bitness: 16 | 32 | 64;
+  /** IP of the next instruction to decode (low/high 32 bits); advanced by each decode. */
+  ipLo = 0;
+  ipHi = 0;
+  /** Outcome of the last decode. */
+  lastError: DecoderError = DecoderError.None;
+
+  // --- per-decode scratch state (fields, so decoding allocates nothing) ---
+  private buf: Uint8Array = new Uint8Array(0);
+  private start = 0;
+  private end = 0;
+  private pos = 0;
+  private rexW = 0;
+  private rexR = 0;
+  private rexX = 0;
+  private rexB = 0;
+  private hasRex = false;
+  private evexR2 = 0; // EVEX.R' (reg bit 4)
+  private evexV2 = 0; // EVEX.V' (vvvv bit 4)
+  private vvvv = 0;
+  private vexL = 0;
+  private aaa = 0;
+  private evexZ = 0;
+  private evexB = 0;
+  private modrm = 0;
+  private mod = 0;
+  private reg = 0;
+  private rm = 0;
+  private asz = 32;
+  private seg: Register = Register.None;
+  private isByte = -1;
+  private ripRel = 0; // 0 none, 64 RIP, 32 EIP
+  private dispLo = 0;
+  private tupleN = 1;
+  private invalid = false;
+  private vvvvUsed = false;
+
+  constructor(options: DecoderOptions) {
+    const b = options.bitness;
+    if (b !== 16 && b !== 32 && b !== 64) throw new RangeError(`bitness must be 16, 32 or 64, got ${String(b)}`);
+    this.bitness = b;
+    this.setIp(options.ip ?? 0);
+  }
+
+  /** Sets the IP of the next instruction. */
+  setIp(ip: number | bigint): void {
+    if (typeof ip === 'bigint') {
+      this.ipLo = Number(BigInt.asUintN(32, ip)) | 0;
+      this.ipHi = Number(BigInt.asUintN(32, ip >> 32n)) | 0;
+    } else {
+      this.ipLo = ip % 0x1_0000_0000 | 0;
+      this.ipHi = Math.floor(ip / 0x1_0000_0000) | 0;
+    }
+  }
+
+  /** Convenience: decodes one instruction into a new {@link Instruction} (allocates). */
+  decode(bytes: Uint8Array, offset = 0): Instruction {
+    const insn = new Instruction();
+    this.decodeInto(insn, bytes, offset);
+    return insn;
+  }
+
+  private u8(p: number): number {
+    return p < this.end ? (this.buf[p] ?? 0) : 0;
+  }
+
+  /**
+   * Decodes the instruction at `bytes[offset]` (at most 15 bytes are examined) into `insn`, at
+   * the decoder's current IP, then advances the IP by the length.
+   *
+   * @returns the instruction length (also `insn.length`). On error `insn.code` is
+   * `Code.INVALID` and {@link Decoder.lastError} says why: `InvalidInstruction` (length = the
+   * bytes the instruction occupies, or 15 if it would exceed the limit) or `NoMoreBytes`
+   * (length = the bytes available). Returns 0 only when no byte is available.
+   */
+  decodeInto(insn: Instruction, bytes: Uint8Array, offset: number): number {
+    insn.clear();
+    const bitness = this.bitness;
+    insn.bitness = bitness;
+    insn.ipLo = this.ipLo;
+    insn.ipHi = this.ipHi;
+    const start = offset;
+    let avail = bytes.length - offset;
+    if (avail > 15) avail = 15;
+    if (avail < 0) avail = 0;
+    this.buf = bytes;
+    this.start = start;
+    this.end = start + avail;
+    this.invalid = false;
+    this.vvvvUsed = false;
+    this.isByte = -1;
+    this.ripRel = 0;
+    this.evexR2 = 0;
+    this.evexV2 = 0;
+    this.vvvv = 0;
+    this.vexL = 0;
+    this.aaa = 0;
+    this.evexZ = 0;
+    this.evexB = 0;
+    this.tupleN = 1;
+    this.modrm = 0;
+    this.mod = 0;
+    this.reg = 0;
+    this.rm = 0;
+    const mode64 = bitness === 64;
+
+    // --- legacy prefixes and REX (SDM Vol. 2, 2.1.1, 2.2.1) ---
+    let pos = start;
+    let p66 = false;
+    let p67 = false;
+    let lock = false;
+    let repLast = 0;
+    let seg: Register = Register.None;
+    let rex = 0;
+    let b = 0;
+    for (;;) {
+      if (pos >= this.end) break;
+      b = bytes[pos] ?? 0;
+      if (b === 0x26 || b === 0x2e || b === 0x36 || b === 0x3e) {
+        seg = SEG_BY_PREFIX[(b >> 3) & 3] ?? Register.None;
+      } else if (b === 0x64 || b === 0x65) {
+        seg = b === 0x64 ? Register.FS : Register.GS;
+      } else if (b === 0x66) {
+        p66 = true;
+      } else if (b === 0x67) {
+        p67 = true;
+      } else if (b === 0xf0) {
+        lock = true;
+      } else if (b === 0xf2 || b === 0xf3) {
+        repLast = b;
+      } else if (mode64 && (b & 0xf0) === 0x40) {
+        rex = b;
+        pos++;
+        continue;
+      } else {
+        break;
+      }
+      rex = 0;
+      pos++;
+    }
+    if (pos >= this.end) return this.finishError(insn, pos);
+    this.seg = seg;
+    this.hasRex = rex !== 0;
+    this.rexW = (rex >> 3) & 1;
+    this.rexR = (rex >> 2) & 1;
+    this.rexX = (rex >> 1) & 1;
+    this.rexB = rex & 1;
+    const asz = bitness === 16 ? (p67 ? 32 : 16) : bitness === 32 ? (p67 ? 16 : 32) : p67 ? 32 : 64;
+    this.asz = asz;
+
+    // --- opcode map / VEX / EVEX / XOP ---
+    let table = T_LEGACY;
+    let enc: EncodingKind = EncodingKind.Legacy;
+    let ppId = 0; // mandatory-prefix id: 1 NP, 2 66, 3 F3, 4 F2
+    let w = this.rexW;
+    b = bytes[pos] ?? 0;
+    pos++;
+    if (b === 0x0f) {
+      const b2 = this.u8(pos);
+      pos++;
+      if (b2 === 0x38) {
+        table = T_0F38;
+        b = this.u8(pos);
+        pos++;
+      } else if (b2 === 0x3a) {
+        table = T_0F3A;
+        b = this.u8(pos);
+        pos++;
+      } else if (b2 === 0x0f) {
+        table = T_3DNOW;
+        enc = EncodingKind.D3NOW;
+        b = 0;
+      } else {
+        table = T_0F;
+        b = b2;
+      }
+    } else if ((b === 0xc4 || b === 0xc5 || b === 0x62) && (mode64 || (this.u8(pos) & 0xc0) === 0xc0)) {
+      if (p66 || repLast !== 0 || rex !== 0 || lock) this.invalid = true;
+      const p0 = this.u8(pos);
+      if (b === 0xc5) {
+        enc = EncodingKind.VEX;
+        this.rexR = mode64 ? (~p0 >> 7) & 1 : 0;
+        this.rexX = 0;
+        this.rexB = 0;
+        w = 0;
+        this.vvvv = (~p0 >> 3) & 15;
+        this.vexL = (p0 >> 2) & 1;
+        ppId = (p0 & 3) + 1;
+        table = T_VEX;
+        b = this.u8(pos + 1);
+        pos += 2;
+      } else if (b === 0xc4) {
+        enc = EncodingKind.VEX;
+        const p1 = this.u8(pos + 1);
+        this.rexR = mode64 ? (~p0 >> 7) & 1 : 0;
+        this.rexX = mode64 ? (~p0 >> 6) & 1 : 0;
+        this.rexB = mode64 ? (~p0 >> 5) & 1 : 0;
+        w = p1 >> 7;
+        this.vvvv = (~p1 >> 3) & 15;
+        this.vexL = (p1 >> 2) & 1;
+        ppId = (p1 & 3) + 1;
+        const mm = p0 & 0x1f;
+        if (mm >= 1 && mm <= 3) table = T_VEX + mm - 1;
+        else table = -1;
+        b = this.u8(pos + 2);
+        pos += 3;
+      } else {
+        enc = EncodingKind.EVEX;
+        const p1 = this.u8(pos + 1);
+        const p2 = this.u8(pos + 2);
+        if ((p0 & 0x08) !== 0 || (p1 & 0x04) === 0) this.invalid = true;
+        this.rexR = mode64 ? (~p0 >> 7) & 1 : 0;
+        this.rexX = mode64 ? (~p0 >> 6) & 1 : 0;
+        this.rexB = mode64 ? (~p0 >> 5) & 1 : 0;
+        this.evexR2 = mode64 ? (~p0 >> 4) & 1 : 0;
+        w = p1 >> 7;
+        this.vvvv = (~p1 >> 3) & 15;
+        ppId = (p1 & 3) + 1;
+        this.evexZ = p2 >> 7;
+        this.vexL = (p2 >> 5) & 3;
+        this.evexB = (p2 >> 4) & 1;
+        this.evexV2 = (~p2 >> 3) & 1;
+        this.aaa = p2 & 7;
+        const mm = p0 & 7;
+        if (mm >= 1 && mm <= 3) table = T_EVEX_0F + mm - 1;
+        else if (mm === 5 || mm === 6) table = T_EVEX_MAP5 + mm - 5;
+        else table = -1;
+        b = this.u8(pos + 3);
+        pos += 4;
+      }
+      if (!mode64) this.vvvv &= 7;
+    } else if (b === 0x8f && (this.u8(pos) & 0x1f) >= 8) {
+      if (p66 || repLast !== 0 || rex !== 0 || lock) this.invalid = true;
+      enc = EncodingKind.XOP;
+      const p0 = this.u8(pos);
+      const p1 = this.u8(pos + 1);
+      this.rexR = mode64 ? (~p0 >> 7) & 1 : 0;
+      this.rexX = mode64 ? (~p0 >> 6) & 1 : 0;
+      this.rexB = mode64 ? (~p0 >> 5) & 1 : 0;
+      w = p1 >> 7;
+      this.vvvv = (~p1 >> 3) & 15;
+      if (!mode64) this.vvvv &= 7;
+      this.vexL = (p1 >> 2) & 1;
+      ppId = (p1 & 3) + 1;
+      const mm = p0 & 0x1f;
+      table = mm <= 10 ? T_XOP + mm - 8 : -1;
+      b = this.u8(pos + 2);
+      pos += 3;
+    }
+    if (enc === EncodingKind.Legacy || enc === EncodingKind.D3NOW) {
+      ppId = repLast === 0xf3 ? 3 : repLast === 0xf2 ? 4 : p66 ? 2 : 1;
+    }
+    insn.encoding = enc;
+
+    // --- ModRM ---
+    let idx = table < 0 ? -1 : table * 256 + b;
+    const needModrm = idx < 0 ? enc !== EncodingKind.Legacy : (DISPATCH_MODRM[idx] ?? 0) !== 0;
+    let modrm = 0;
+    if (needModrm || table === T_3DNOW) {
+      modrm = this.u8(pos);
+      pos++;
+    }
+    const mod = modrm >> 6;
+    const reg = (modrm >> 3) & 7;
+    const rm = modrm & 7;
+    this.modrm = modrm;
+    this.mod = mod;
+    this.reg = reg;
+    this.rm = rm;
+    this.pos = pos;
+    if (table === T_3DNOW) {
+      // 0F 0F /r ib: the opcode is the byte after the ModRM operand.
+      if (mod !== 3) this.skipMem();
+      b = this.u8(this.pos);
+      this.pos++;
+      idx = T_3DNOW * 256 + b;
+    }
+
+    // --- select the instruction form ---
+    const modeBit = bitness === 16 ? 1 : bitness === 32 ? 2 : 4;
+    const osNormal = bitness === 16 ? (p66 ? 1 : 2) : bitness === 32 ? (p66 ? 1 : 2) : w !== 0 ? 3 : p66 ? 1 : 2;
+    const osNo66 = bitness === 16 ? 1 : bitness === 32 ? 2 : w !== 0 ? 3 : 2;
+    const osDo64 = w !== 0 || !p66 ? 3 : 1;
+    const asId = asz === 16 ? 1 : asz === 32 ? 2 : 3;
+    const l = this.vexL;
+    let form = -1;
+    let os = osNormal;
+    if (idx >= 0) {
+      const fEnd = DISPATCH_START[idx + 1] ?? 0;
+      for (let f = DISPATCH_START[idx] ?? 0; f < fEnd; f++) {
+        const m = FORM_MATCH[f] ?? 0;
+        if ((m & modeBit) === 0) continue;
+        const fpp = (m >> 3) & 7;
+        if (fpp !== 0 && fpp !== ppId) continue;
+        if ((m & M_MODRM) !== 0) {
+          const fmod = (m >> 6) & 3;
+          if (fmod === 1 ? mod === 3 : fmod === 2 && mod !== 3) continue;
+          const freg = (m >> 8) & 15;
+          if (freg !== 15 && freg !== reg) continue;
+          const frm = (m >> 12) & 15;
+          if (frm !== 15 && frm !== rm) continue;
+        }
+        const fl = FORM_FLAGS[f] ?? 0;
+        let fos = osNormal;
+        if (mode64 && (fl & FormFlag.intelFo64) !== 0) fos = 3;
+        else if (mode64 && (fl & FormFlag.do64) !== 0) fos = osDo64;
+        else if (fpp === 2) fos = osNo66;
+        const wantOs = (m >> 16) & 3;
+        if (wantOs !== 0 && wantOs !== fos) continue;
+        const wantAs = (m >> 18) & 3;
+        if (wantAs !== 0 && wantAs !== asId) continue;
+        const fw = (m >> 20) & 3;
+        if (fw !== 0 && fw - 1 !== w) continue;
+        const fL = (m >> 22) & 7;
+        if (fL !== 0 && fL - 1 !== l) {
+          // EVEX reg-reg with b=1: L'L holds the rounding control (er) / is ignored (sae).
+          if (!(enc === EncodingKind.EVEX && this.evexB !== 0 && mod === 3 && (fl & (FormFlag.er | FormFlag.sae)) !== 0)) continue;
+        }
+        form = f;
+        os = fos;
+        break;
+      }
+    }
+
+    insn.operandSize = os === 1 ? 16 : os === 2 ? 32 : 64;
+    insn.addressSize = asz;
+    insn.hasOperandSizePrefix = p66;
+    insn.hasAddressSizePrefix = p67;
+    insn.segmentPrefix = seg;
+    insn.rex = rex;
+
+    if (form < 0) {
+      // Unknown opcode: consume the ModRM operand so the length covers it, then report #UD.
+      if (needModrm && mod !== 3) this.skipMem();
+      return this.finishInvalid(insn);
+    }
+
+    const flags = FORM_FLAGS[form] ?? 0;
+    if (enc === EncodingKind.EVEX) {
+      const tt = FORM_TUPLE[form] ?? 0;
+      this.tupleN = this.evexB !== 0 && mod !== 3 ? (TT_NB[tt] ?? 1) : (TT_N[tt] ?? 1);
+    }
+
+    // --- operands ---
+    const opCount = FORM_OPCOUNT[form] ?? 0;
+    const memSize = this.evexB !== 0 && mod !== 3 && enc === EncodingKind.EVEX ? (FORM_BCST[form] ?? 0) : (FORM_MEM[form] ?? 0);
+    let nImm = 0;
+    for (let k = 0; k < opCount; k++) {
+      const oe = FORM_OPS[form * 5 + k] ?? 0;
+      nImm = this.decodeOperand(insn, k, oe, b, os, nImm, memSize);
+    }
+    insn.opCount = opCount;
+    if (table === T_3DNOW) {
+      // the 3DNow! opcode byte was already consumed after the ModRM operand
+    }
+
+    // --- length, IP-relative resolution ---
+    const len = this.pos - start;
+    if (len > avail) return this.finishError(insn, this.pos);
+    insn.length = len;
+    this.computeNextIp(insn, len);
+    if (this.ripRel !== 0) {
+      if (this.ripRel === 64) {
+        const s = (insn.nextIpLo >>> 0) + this.dispLo;
+        const lo = s >>> 0;
+        const carry = Math.floor((s - lo) / 0x1_0000_0000);
+        insn.memDisplLo = lo | 0;
+        insn.memDisplHi = (insn.nextIpHi + carry) | 0;
+      } else {
+        insn.memDisplLo = (insn.nextIpLo + this.dispLo) | 0;
+        insn.memDisplHi = 0;
+      }
+    }
+    // near branches are relative to the next IP
+    if (insn.opKinds[0] !== undefined) {
+      for (let k = 0; k < opCount; k++) {
+        const kind = insn.opKinds[k] ?? 0;
+        if (kind === OpKind.NearBranch16 || kind === OpKind.NearBranch32 || kind === OpKind.NearBranch64) {
+          const rel = insn.nearBranchLo; // relative displacement stashed by decodeOperand
+          const s = (insn.nextIpLo >>> 0) + rel;
+          const lo = s >>> 0;
+          const carry = Math.floor((s - lo) / 0x1_0000_0000);
+          if (kind === OpKind.NearBranch16) {
+            insn.nearBranchLo = lo & 0xffff;
+            insn.nearBranchHi = 0;
+          } else if (kind === OpKind.NearBranch32) {
+            insn.nearBranchLo = lo | 0;
+            insn.nearBranchHi = 0;
+          } else {
+            insn.nearBranchLo = lo | 0;
+            insn.nearBranchHi = (insn.nextIpHi + carry) | 0;
+          }
+        }
+      }
+    }
+
+    // --- prefix flags and validity (SDM Vol. 2, 2.1.1; Vol. 3A 8.1.2.2 for LOCK) ---
+    insn.hasLock = lock;
+    const mandatoryRep = (FORM_MATCH[form] ?? 0) >> 3 & 7;
+    const repConsumed = enc === EncodingKind.Legacy && (mandatoryRep === 3 || mandatoryRep === 4);
+    if (enc === EncodingKind.Legacy || enc === EncodingKind.D3NOW) {
+      if (!repConsumed) {
+        insn.hasRep = repLast === 0xf3;
+        insn.hasRepne = repLast === 0xf2;
+      }
+      const memOp = mod !== 3 && needModrm;
+      if (lock) {
+        if ((flags & FormFlag.lock) === 0 || !memOp) this.invalid = true;
+      }
+      if (memOp && !repConsumed) {
+        if (repLast === 0xf2 && (flags & FormFlag.xacquire) !== 0 && (lock || (flags & FormFlag.lock) === 0)) insn.hasXacquire = true;
+        if (repLast === 0xf3 && (flags & FormFlag.xrelease) !== 0 && (lock || (flags & FormFlag.lock) === 0)) insn.hasXrelease = true;
+      }
+    } else {
+      if (!this.vvvvUsed && (this.vvvv !== 0 || this.evexV2 !== 0)) this.invalid = true;
+      if (enc === EncodingKind.EVEX) {
+        if (this.aaa !== 0) {
+          if ((flags & FormFlag.k) === 0) this.invalid = true;
+          else insn.opMask = (Register.K0 + this.aaa) as Register;
+        } else if ((flags & FormFlag.knz) !== 0) this.invalid = true;
+        if (this.evexZ !== 0) {
+          if ((flags & FormFlag.z) === 0 || (mod !== 3 && needModrm && (flags & FormFlag.z) === 0)) this.invalid = true;
+          insn.zeroingMasking = true;
+        }
+        if (this.evexB !== 0) {
+          if (mod === 3 || !needModrm) {
+            if ((flags & FormFlag.er) !== 0) insn.roundingControl = (this.vexL + 1) as RoundingControl;
+            else if ((flags & FormFlag.sae) !== 0) insn.suppressAllExceptions = true;
+            else this.invalid = true;
+          } else if ((flags & FormFlag.b) !== 0) insn.broadcast = true;
+          else this.invalid = true;
+        }
+      }
+    }
+    if (this.invalid) return this.finishInvalid(insn);
+    insn.code = (FORM_CODE[form] ?? 0) as Code;
+    insn.mnemonic = (FORM_MNEMONIC[form] ?? 0) as Instruction['mnemonic'];
+    this.lastError = DecoderError.None;
+    this.ipLo = insn.nextIpLo;
+    this.ipHi = insn.nextIpHi;
+    return len;
+  }
+
+  private computeNextIp(insn: Instruction, len: number): void {
+    const s = (insn.ipLo >>> 0) + len;
+    if (this.bitness === 64) {
+      const lo = s >>> 0;
+      insn.nextIpLo = lo | 0;
+      insn.nextIpHi = (insn.ipHi + (s > 0xffffffff ? 1 : 0)) | 0;
+    } else if (this.bitness === 32) {
+      insn.nextIpLo = s | 0;
+      insn.nextIpHi = 0;
+    } else {
+      insn.nextIpLo = s & 0xffff;
+      insn.nextIpHi = 0;
+    }
+  }
+
+  private finishInvalid(insn: Instruction): number {
+    const len = this.pos - this.start;
+    if (len > this.end - this.start) return this.finishError(insn, this.pos);
+    this.resetOperands(insn);
+    insn.length = len;
+    this.computeNextIp(insn, len);
+    this.lastError = DecoderError.InvalidInstruction;
+    this.ipLo = insn.nextIpLo;
+    this.ipHi = insn.nextIpHi;
+    return len;
+  }
+
+  /** Ran past the available bytes: NoMoreBytes if the buffer ended early, else the 15-byte limit. */
+  private finishError(insn: Instruction, _pos: number): number {
+    const avail = this.end - this.start;
+    const bufferEnded = this.start + avail >= this.buf.length && avail < 15;
+    this.resetOperands(insn);
+    insn.length = avail;
+    this.computeNextIp(insn, avail);
+    this.lastError = bufferEnded ? DecoderError.NoMoreBytes : DecoderError.InvalidInstruction;
+    this.ipLo = insn.nextIpLo;
+    this.ipHi = insn.nextIpHi;
+    return avail;
+  }
+
+  private resetOperands(insn: Instruction): void {
+    const ip0 = insn.ipLo;
+    const ip1 = insn.ipHi;
+    const bits = insn.bitness;
+    insn.clear();
+    insn.ipLo = ip0;
+    insn.ipHi = ip1;
+    insn.bitness = bits;
+  }
+
+  /** Skips a ModRM memory operand (SIB + displacement) without recording it. */
+  private skipMem(): void {
+    const mod = this.mod;
+    const rm = this.rm;
+    if (this.asz === 16) {
+      if (mod === 1) this.pos += 1;
+      else if (mod === 2 || (mod === 0 && rm === 6)) this.pos += 2;
+      return;
+    }
+    let base = rm;
+    if (rm === 4) {
+      base = this.u8(this.pos) & 7;
+      this.pos++;
+    }
+    if (mod === 1) this.pos += 1;
+    else if (mod === 2 || (mod === 0 && base === 5)) this.pos += 4;
+  }
+
+  private gpr(size: number, n: number): number {
+    if (size === 8) {
+      if (n < 4 || (!this.hasRex && n < 8)) return Register.AL + n;
+      return Register.AL + n + 4;
+    }
+    if (size === 16) return Register.AX + n;
+    if (size === 32) return Register.EAX + n;
+    return Register.RAX + n;
+  }
+
+  private setReg(insn: Instruction, k: number, r: number): void {
+    insn.opKinds[k] = OpKind.Register;
+    insn.opRegisters[k] = r;
+  }
+
+  /** Decodes a ModRM memory operand into the instruction's memory fields (SDM Vol. 2, 2.1.5). */
+  private decodeMem(insn: Instruction, k: number, memSize: number, vsibClass: number): void {
+    insn.opKinds[k] = OpKind.Memory;
+    insn.memorySize = memSize as Instruction['memorySize'];
+    const mod = this.mod;
+    const rm = this.rm;
+    let defSeg: Register = Register.DS;
+    if (this.asz === 16) {
+      let base: Register = Register.None;
+      let index: Register = Register.None;
+      switch (rm) {
+        case 0: base = Register.BX; index = Register.SI; break;
+        case 1: base = Register.BX; index = Register.DI; break;
+        case 2: base = Register.BP; index = Register.SI; break;
+        case 3: base = Register.BP; index = Register.DI; break;
+        case 4: base = Register.SI; break;
+        case 5: base = Register.DI; break;
+        case 6: base = mod === 0 ? Register.None : Register.BP; break;
+        default: base = Register.BX; break;
+      }
+      if (base === Register.BP) defSeg = Register.SS;
+      insn.memBase = base;
+      insn.memIndex = index;
+      if (mod === 1) {
+        insn.dispOffset = this.pos - this.start;
+        insn.dispSize = 1;
+        insn.memDisplLo = ((this.u8(this.pos) << 24) >> 24) & 0xffff;
+        insn.memDisplSize = 1;
+        this.pos += 1;
+      } else if (mod === 2 || (mod === 0 && rm === 6)) {
+        insn.dispOffset = this.pos - this.start;
+        insn.dispSize = 2;
+        insn.memDisplLo = this.u8(this.pos) | (this.u8(this.pos + 1) << 8);
+        insn.memDisplSize = 2;
+        this.pos += 2;
+      }
+      insn.memSegment = this.seg !== Register.None ? this.seg : defSeg;
+      return;
+    }
+    const a64 = this.asz === 64;
+    const gbase = a64 ? Register.RAX : Register.EAX;
+    let base = -1;
+    let index = -1;
+    let scale = 0;
+    let baseLow = rm;
+    if (rm === 4) {
+      const sib = this.u8(this.pos);
+      this.pos++;
+      scale = sib >> 6;
+      const idx = ((sib >> 3) & 7) | (this.rexX << 3);
+      baseLow = sib & 7;
+      if (vsibClass !== 0) {
+        index = vsibClass + idx + (this.evexV2 << 4);
+        this.vvvvUsed = this.vvvvUsed || false;
+      } else if (idx !== 4) index = gbase + idx;
+      if (!(baseLow === 5 && mod === 0)) base = gbase + (baseLow | (this.rexB << 3));
+    } else {
+      if (vsibClass !== 0) this.invalid = true;
+      if (rm === 5 && mod === 0) {
+        if (this.bitness === 64) this.ripRel = a64 ? 64 : 32;
+      } else base = gbase + (rm | (this.rexB << 3));
+    }
+    if (base >= 0) {
+      const bl = (base - gbase) & 7;
+      if (bl === 4 || bl === 5) defSeg = Register.SS;
+    }
+    insn.memBase = (base >= 0 ? base : this.ripRel === 64 ? Register.RIP : this.ripRel === 32 ? Register.EIP : Register.None) as Register;
+    insn.memIndex = (index >= 0 ? index : Register.None) as Register;
+    insn.memScale = 1 << scale;
+    insn.memIsVsib = vsibClass !== 0;
+    if (mod === 1) {
+      insn.dispOffset = this.pos - this.start;
+      insn.dispSize = 1;
+      const d = ((this.u8(this.pos) << 24) >> 24) * this.tupleN;
+      this.pos += 1;
+      insn.memDisplLo = d | 0;
+      insn.memDisplHi = a64 && d < 0 ? -1 : 0;
+      insn.memDisplSize = 1;
+    } else if (mod === 2 || (mod === 0 && baseLow === 5)) {
+      insn.dispOffset = this.pos - this.start;
+      insn.dispSize = 4;
+      const d = this.u8(this.pos) | (this.u8(this.pos + 1) << 8) | (this.u8(this.pos + 2) << 16) | (this.u8(this.pos + 3) << 24);
+      this.pos += 4;
+      insn.memDisplLo = d;
+      insn.memDisplHi = a64 && d < 0 ? -1 : 0;
+      insn.memDisplSize = 4;
+      if (this.ripRel !== 0) {
+        this.dispLo = d;
+        insn.memDisplSize = this.ripRel === 64 ? 8 : 4;
+      }
+    }
+    insn.memSegment = this.seg !== Register.None ? this.seg : defSeg;
+  }
+
+  private readImm(size: number): number {
+    const p = this.pos;
+    let v = this.u8(p);
+    if (size >= 2) v |= this.u8(p + 1) << 8;
+    if (size >= 4) v |= (this.u8(p + 2) << 16) | (this.u8(p + 3) << 24);
+    this.pos += size;
+    return v;
+  }
+
+  private setImmOffset(insn: Instruction, nImm: number, size: number): void {
+    if (nImm === 0) {
+      insn.immOffset = this.pos - this.start;
+      insn.immSize = size;
+    } else {
+      insn.imm2Offset = this.pos - this.start;
+      insn.imm2Size = size;
+    }
+  }
+
+  private isReg(): number {
+    if (this.isByte < 0) {
+      this.isByte = this.u8(this.pos);
+      this.pos++;
+    }
+    return this.isByte;
+  }
+
+  /** Decodes operand `k` with operand encoding `oe`; returns the updated immediate count. */
+  private decodeOperand(insn: Instruction, k: number, oe: number, opcode: number, os: number, nImm: number, memSize: number): number {
+    const regN = this.reg | (this.rexR << 3) | (this.evexR2 << 4);
+    const rmN = this.rm | (this.rexB << 3) | (insn.encoding === EncodingKind.EVEX ? this.rexX << 4 : 0);
+    const isMem = this.mod !== 3;
+    switch (oe) {
+      case E.al: this.setReg(insn, k, Register.AL); break;
+      case E.ax: this.setReg(insn, k, Register.AX); break;
+      case E.eax: this.setReg(insn, k, Register.EAX); break;
+      case E.rax: this.setReg(insn, k, Register.RAX); break;
+      case E.cl: this.setReg(insn, k, Register.CL); break;
+      case E.dx: this.setReg(insn, k, Register.DX); break;
+      case E.es: this.setReg(insn, k, Register.ES); break;
+      case E.cs: this.setReg(insn, k, Register.CS); break;
+      case E.ss: this.setReg(insn, k, Register.SS); break;
+      case E.ds: this.setReg(insn, k, Register.DS); break;
+      case E.fs: this.setReg(insn, k, Register.FS); break;
+      case E.gs: this.setReg(insn, k, Register.GS); break;
+      case E.st0: this.setReg(insn, k, Register.ST0); break;
+      case E.br16_1: case E.br32_1: case E.br64_1: {
+        this.setImmOffset(insn, nImm, 1);
+        const d = (this.readImm(1) << 24) >> 24;
+        insn.nearBranchLo = d;
+        insn.opKinds[k] = oe === E.br16_1 ? OpKind.NearBranch16 : oe === E.br32_1 ? OpKind.NearBranch32 : OpKind.NearBranch64;
+        return nImm + 1;
+      }
+      case E.br16_2: case E.xbegin_2: {
+        this.setImmOffset(insn, nImm, 2);
+        const d = (this.readImm(2) << 16) >> 16;
+        insn.nearBranchLo = d;
+        insn.opKinds[k] = oe === E.xbegin_2 && this.bitness !== 16 ? (this.bitness === 64 ? OpKind.NearBranch64 : OpKind.NearBranch32) : OpKind.NearBranch16;
+        return nImm + 1;
+      }
+      case E.br32_4: case E.br64_4: case E.xbegin_4: {
+        this.setImmOffset(insn, nImm, 4);
+        insn.nearBranchLo = this.readImm(4);
+        insn.opKinds[k] = oe === E.br32_4 ? OpKind.NearBranch32 : oe === E.br64_4 ? OpKind.NearBranch64 : this.bitness === 64 ? OpKind.NearBranch64 : this.bitness === 32 ? OpKind.NearBranch32 : OpKind.NearBranch16;
+        return nImm + 1;
+      }
+      case E.farbr2_2: case E.farbr4_2: {
+        const sz = oe === E.farbr2_2 ? 2 : 4;
+        this.setImmOffset(insn, 0, sz);
+        insn.farBranchOffset = sz === 2 ? this.readImm(2) : this.readImm(4);
+        this.setImmOffset(insn, 1, 2);
+        insn.farBranchSelector = this.readImm(2);
+        insn.opKinds[k] = sz === 2 ? OpKind.FarBranch16 : OpKind.FarBranch32;
+        return nImm + 2;
+      }
+      case E.imm8:
+        this.setImmOffset(insn, nImm, 1);
+        if (nImm === 0) {
+          insn.immediateLo = this.readImm(1);
+          insn.opKinds[k] = OpKind.Immediate8;
+        } else {
+          insn.immediate2 = this.readImm(1);
+          insn.opKinds[k] = OpKind.Immediate8_2nd;
+        }
+        return nImm + 1;
+      case E.imm16:
+        this.setImmOffset(insn, nImm, 2);
+        insn.immediateLo = this.readImm(2);
+        insn.opKinds[k] = OpKind.Immediate16;
+        return nImm + 1;
+      case E.imm32:
+        this.setImmOffset(insn, nImm, 4);
+        insn.immediateLo = this.readImm(4);
+        insn.opKinds[k] = OpKind.Immediate32;
+        return nImm + 1;
+      case E.imm64:
+        this.setImmOffset(insn, nImm, 8);
+        insn.immediateLo = this.readImm(4);
+        insn.immediateHi = this.readImm(4);
+        insn.opKinds[k] = OpKind.Immediate64;
+        return nImm + 1;
+      case E.imm32sex64: {
+        this.setImmOffset(insn, nImm, 4);
+        const v = this.readImm(4);
+        insn.immediateLo = v;
+        insn.immediateHi = v < 0 ? -1 : 0;
+        insn.opKinds[k] = OpKind.Immediate32to64;
+        return nImm + 1;
+      }
+      case E.imm8sex16: case E.imm8sex32: case E.imm8sex64: {
+        this.setImmOffset(insn, nImm, 1);
+        const v = (this.readImm(1) << 24) >> 24;
+        if (oe === E.imm8sex16) {
+          insn.immediateLo = v & 0xffff;
+          insn.opKinds[k] = OpKind.Immediate8to16;
+        } else if (oe === E.imm8sex32) {
+          insn.immediateLo = v;
+          insn.opKinds[k] = OpKind.Immediate8to32;
+        } else {
+          insn.immediateLo = v;
+          insn.immediateHi = v < 0 ? -1 : 0;
+          insn.opKinds[k] = OpKind.Immediate8to64;
+        }
+        return nImm + 1;
+      }
+      case E.imm8_const_1:
+        insn.immediateLo = 1;
+        insn.opKinds[k] = OpKind.Immediate8;
+        return nImm;
+      case E.imm4_m2z:
+        insn.immediateLo = this.isReg() & 15;
+        insn.opKinds[k] = OpKind.Immediate8;
+        insn.immOffset = this.pos - 1 - this.start;
+        insn.immSize = 1;
+        return nImm + 1;
+      case E.es_rDI:
+        insn.opKinds[k] = this.asz === 16 ? OpKind.MemoryESDI : this.asz === 32 ? OpKind.MemoryESEDI : OpKind.MemoryESRDI;
+        insn.memorySize = memSize as Instruction['memorySize'];
+        if (insn.memSegment === Register.None) insn.memSegment = Register.ES;
+        break;
+      case E.seg_rSI: case E.seg_rDI:
+        insn.opKinds[k] = (oe === E.seg_rSI ? OpKind.MemorySegSI : OpKind.MemorySegDI) + (this.asz === 16 ? 0 : this.asz === 32 ? 1 : 2);
+        insn.memorySize = memSize as Instruction['memorySize'];
+        insn.memSegment = this.seg !== Register.None ? this.seg : Register.DS;
+        break;
+      case E.seg_rBX_al:
+        insn.opKinds[k] = OpKind.Memory;
+        insn.memorySize = memSize as Instruction['memorySize'];
+        insn.memSegment = this.seg !== Register.None ? this.seg : Register.DS;
+        insn.memBase = this.asz === 16 ? Register.BX : this.asz === 32 ? Register.EBX : Register.RBX;
+        insn.memIndex = Register.AL;
+        break;
+      case E.mem_offs: {
+        insn.opKinds[k] = OpKind.Memory;
+        insn.memorySize = memSize as Instruction['memorySize'];
+        insn.memSegment = this.seg !== Register.None ? this.seg : Register.DS;
+        const sz = this.asz === 16 ? 2 : this.asz === 32 ? 4 : 8;
+        insn.dispOffset = this.pos - this.start;
+        insn.dispSize = sz;
+        insn.memDisplSize = sz;
+        if (sz === 2) insn.memDisplLo = this.readImm(2);
+        else if (sz === 4) insn.memDisplLo = this.readImm(4);
+        else {
+          insn.memDisplLo = this.readImm(4);
+          insn.memDisplHi = this.readImm(4);
+        }
+        break;
+      }
+      case E.mem: case E.mem_mib: case E.mem_mpx: case E.sibmem:
+      case E.r16_reg_mem: case E.r32_reg_mem: case E.r64_reg_mem:
+        this.decodeMem(insn, k, memSize, 0);
+        break;
+      case E.mem_vsib32x: case E.mem_vsib64x: this.decodeMem(insn, k, memSize, Register.XMM0); break;
+      case E.mem_vsib32y: case E.mem_vsib64y: this.decodeMem(insn, k, memSize, Register.YMM0); break;
+      case E.mem_vsib32z: case E.mem_vsib64z: this.decodeMem(insn, k, memSize, Register.ZMM0); break;
+      case E.r8_reg: this.setReg(insn, k, this.gpr(8, regN & 15)); break;
+      case E.r16_reg: this.setReg(insn, k, this.gpr(16, regN & 15)); break;
+      case E.r32_reg: this.setReg(insn, k, this.gpr(32, regN & 15)); break;
+      case E.r64_reg: this.setReg(insn, k, this.gpr(64, regN & 15)); break;
+      case E.r8_or_mem: if (isMem) this.decodeMem(insn, k, memSize, 0); else this.setReg(insn, k, this.gpr(8, rmN & 15)); break;
+      case E.r16_or_mem: if (isMem) this.decodeMem(insn, k, memSize, 0); else this.setReg(insn, k, this.gpr(16, rmN & 15)); break;
+      case E.r32_or_mem: case E.r32_or_mem_mpx: if (isMem) this.decodeMem(insn, k, memSize, 0); else this.setReg(insn, k, this.gpr(32, rmN & 15)); break;
+      case E.r64_or_mem: case E.r64_or_mem_mpx: if (isMem) this.decodeMem(insn, k, memSize, 0); else this.setReg(insn, k, this.gpr(64, rmN & 15)); break;
+      case E.r16_rm: this.setReg(insn, k, this.gpr(16, rmN & 15)); break;
+      case E.r32_rm: this.setReg(insn, k, this.gpr(32, rmN & 15)); break;
+      case E.r64_rm: this.setReg(insn, k, this.gpr(64, rmN & 15)); break;
+      case E.r8_opcode: this.setReg(insn, k, this.gpr(8, (opcode & 7) | (this.rexB << 3))); break;
+      case E.r16_opcode: this.setReg(insn, k, this.gpr(16, (opcode & 7) | (this.rexB << 3))); break;
+      case E.r32_opcode: this.setReg(insn, k, this.gpr(32, (opcode & 7) | (this.rexB << 3))); break;
+      case E.r64_opcode: this.setReg(insn, k, this.gpr(64, (opcode & 7) | (this.rexB << 3))); break;
+      case E.sti_opcode: this.setReg(insn, k, Register.ST0 + this.rm); break;
+      case E.r32_vvvv: this.vvvvUsed = true; this.setReg(insn, k, Register.EAX + this.vvvv); break;
+      case E.r64_vvvv: this.vvvvUsed = true; this.setReg(insn, k, Register.RAX + this.vvvv); break;
+      case E.seg_reg:
+        if (this.reg > 5) this.invalid = true;
+        this.setReg(insn, k, Register.ES + (this.reg > 5 ? 0 : this.reg));
+        break;
+      case E.cr_reg: this.setReg(insn, k, Register.CR0 + (regN & 15)); break;
+      case E.dr_reg: this.setReg(insn, k, Register.DR0 + (regN & 15)); break;
+      case E.tr_reg: this.setReg(insn, k, Register.TR0 + this.reg); break;
+      case E.bnd_reg: this.setReg(insn, k, Register.BND0 + (this.reg & 3)); break;
+      case E.bnd_or_mem_mpx: if (isMem) this.decodeMem(insn, k, memSize, 0); else this.setReg(insn, k, Register.BND0 + (this.rm & 3)); break;
+      case E.mm_reg: this.setReg(insn, k, Register.MM0 + this.reg); break;
+      case E.mm_rm: this.setReg(insn, k, Register.MM0 + this.rm); break;
+      case E.mm_or_mem: if (isMem) this.decodeMem(insn, k, memSize, 0); else this.setReg(insn, k, Register.MM0 + this.rm); break;
+      case E.xmm_reg: this.setReg(insn, k, Register.XMM0 + regN); break;
+      case E.xmm_rm: this.setReg(insn, k, Register.XMM0 + rmN); break;
+      case E.xmm_or_mem: if (isMem) this.decodeMem(insn, k, memSize, 0); else this.setReg(insn, k, Register.XMM0 + rmN); break;
+      case E.xmm_vvvv: case E.xmmp3_vvvv: this.vvvvUsed = true; this.setReg(insn, k, Register.XMM0 + (this.vvvv | (this.evexV2 << 4))); break;
+      case E.xmm_is4: case E.xmm_is5: this.setReg(insn, k, Register.XMM0 + ((this.isReg() >> 4) & (this.bitness === 64 ? 15 : 7))); insn.immOffset = 0; break;
+      case E.ymm_reg: this.setReg(insn, k, Register.YMM0 + regN); break;
+      case E.ymm_rm: this.setReg(insn, k, Register.YMM0 + rmN); break;
+      case E.ymm_or_mem: if (isMem) this.decodeMem(insn, k, memSize, 0); else this.setReg(insn, k, Register.YMM0 + rmN); break;
+      case E.ymm_vvvv: this.vvvvUsed = true; this.setReg(insn, k, Register.YMM0 + (this.vvvv | (this.evexV2 << 4))); break;
+      case E.ymm_is4: case E.ymm_is5: this.setReg(insn, k, Register.YMM0 + ((this.isReg() >> 4) & (this.bitness === 64 ? 15 : 7))); break;
+      case E.zmm_reg: this.setReg(insn, k, Register.ZMM0 + regN); break;
+      case E.zmm_rm: this.setReg(insn, k, Register.ZMM0 + rmN); break;
+      case E.zmm_or_mem: if (isMem) this.decodeMem(insn, k, memSize, 0); else this.setReg(insn, k, Register.ZMM0 + rmN); break;
+      case E.zmm_vvvv: case E.zmmp3_vvvv: this.vvvvUsed = true; this.setReg(insn, k, Register.ZMM0 + (this.vvvv | (this.evexV2 << 4))); break;
+      case E.k_reg: case E.kp1_reg: this.setReg(insn, k, Register.K0 + this.reg); break;
+      case E.k_rm: this.setReg(insn, k, Register.K0 + this.rm); break;
+      case E.k_or_mem: if (isMem) this.decodeMem(insn, k, memSize, 0); else this.setReg(insn, k, Register.K0 + this.rm); break;
+      case E.k_vvvv: this.vvvvUsed = true; this.setReg(insn, k, Register.K0 + (this.vvvv & 7)); break;
+      case E.tmm_reg: this.setReg(insn, k, Register.TMM0 + this.reg); break;
+      case E.tmm_rm: this.setReg(insn, k, Register.TMM0 + this.rm); break;
+      case E.tmm_vvvv: this.vvvvUsed = true; this.setReg(insn, k, Register.TMM0 + (this.vvvv & 7)); break;
+      default:
+        this.invalid = true;
+        break;
+    }
+    void os;
+    return nImm;
+  }
+}
