@@ -16,3 +16,9 @@ export { type LinuxSetupHeader, type LinuxBootOptions, type LinuxLayout, isBzIma
 export { loadBios, loadRaw } from './bios.js';
 export { writeFlatGdt } from './gdt.js';
 export { type ImageFormat, type GuestImageOptions, detectImageFormat, loadGuestImage } from './image.js';
+export {
+  Machine, StopReason, type MachineCpu, type MachineContext, type MachineOptions, type DeviceSet, type DeviceSetResult,
+  type CpuFactory, type RunLimits, type RunResult,
+} from './machine.js';
+export { pcDevices, type PcDeviceOptions } from './pc-devices.js';
+export { DebugExitPort, SystemControlPortA, ResetControlPort, PostCodePort } from './platform-ports.js';

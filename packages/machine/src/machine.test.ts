@@ -1,0 +1,153 @@
+import { describe, expect, test } from 'vitest';
+import type { VirtualClock } from '@x86kit/core';
+import { CpuState, type InterruptSource, type IoBus, Rflags } from '@x86kit/core';
+import { DebugExitPort, Machine, pcDevices, StopReason, type MachineCpu, type DeviceSet } from './index.js';
+
+/**
+ * A scripted stand-in CPU: each "instruction" is a step function; HLT and interrupts behave
+ * like the interpreter's run loop (IF, wake on INTR, handler per vector).
+ */
+type Op = (cpu: ScriptCpu) => void;
+class ScriptCpu implements MachineCpu {
+  readonly state = new CpuState();
+  instret = 0;
+  interrupts: InterruptSource = { hasInterrupt: () => false, acknowledge: () => 0 };
+  pc = 0;
+  stopRequested = false;
+  readonly vectors: number[] = [];
+  triple = false;
+  readonly io: IoBus;
+  private readonly program: Op[];
+  onInterrupt: (cpu: ScriptCpu, vector: number) => void = () => {};
+  constructor(io: IoBus, program: Op[]) { this.io = io; this.program = program; }
+  loadFromState(): void {}
+  requestStop(): void { this.stopRequested = true; }
+  run(budget: number): number {
+    for (let n = 0; n < budget; n++) {
+      if ((this.state.rflags & Rflags.IF) !== 0 && this.interrupts.hasInterrupt()) {
+        const v = this.interrupts.acknowledge();
+        this.vectors.push(v);
+        this.state.halted = false;
+        this.onInterrupt(this, v);
+      }
+      if (this.state.halted) return 1;
+      if (this.stopRequested) { this.stopRequested = false; return 4; }
+      if (this.triple) return 2;
+      const op = this.program[this.pc % this.program.length];
+      this.pc++;
+      this.instret++;
+      op(this);
+      if (this.state.halted) return 1;
+    }
+    return 0;
+  }
+}
+
+const out = (port: number, value: number): Op => (c) => c.io.write(port, 1, value);
+const hlt: Op = (c) => { c.state.halted = true; };
+const sti: Op = (c) => { c.state.rflags |= Rflags.IF; };
+const nop: Op = () => {};
+const MB = 1024 * 1024;
+
+function pcWith(program: Op[], opts: { serial?: number[]; devices?: DeviceSet; ram?: number; clock?: VirtualClock } = {}): { m: Machine; cpu: ScriptCpu } {
+  let cpu: ScriptCpu | null = null;
+  const m = new Machine({
+    ramSize: opts.ram ?? 16 * MB,
+    cpu: ({ io }) => (cpu = new ScriptCpu(io, program)),
+    devices: opts.devices ?? pcDevices(),
+    serialOut: (b) => opts.serial?.push(b),
+    ...(opts.clock ? { clock: opts.clock } : {}),
+  });
+  return { m, cpu: cpu as unknown as ScriptCpu };
+}
+
+/** Program the PIC (vectors 0x20/0x28, only IRQ 0 unmasked) and the PIT at `hz`. */
+function timerSetup(hz: number): Op[] {
+  const div = Math.round(1193182 / hz);
+  return [
+    out(0x20, 0x11), out(0xa0, 0x11), out(0x21, 0x20), out(0xa1, 0x28), out(0x21, 4), out(0xa1, 2), out(0x21, 1), out(0xa1, 1),
+    out(0x21, 0xfe), out(0xa1, 0xff), out(0x43, 0x34), out(0x40, div & 0xff), out(0x40, div >> 8), sti,
+  ];
+}
+
+describe('Machine', () => {
+  test('COM1 output and isa-debug-exit status (value << 1) | 1', () => {
+    const serial: number[] = [];
+    const { m } = pcWith([out(0x3f8, 0x68), out(0x3f8, 0x69), out(0xf4, 0x10), hlt], { serial });
+    const r = m.run();
+    expect(r.reason).toBe(StopReason.DebugExit);
+    expect(r.exitStatus).toBe(0x21);
+    expect(String.fromCharCode(...serial)).toBe('hi');
+    expect(r.instructions).toBe(3);
+    expect(m.counters()['com1.txBytes'] ?? serial.length).toBe(2);
+  });
+
+  test('HLT with IF=1 skips idle time to the PIT deadline; IRQ 0 arrives as vector 0x20', () => {
+    const { m, cpu } = pcWith([...timerSetup(100), hlt, (c) => { if (c.vectors.length >= 5) c.io.write(0xf4, 1, 0); }, (c) => { c.pc -= 3; }]);
+    cpu.onInterrupt = (c) => c.io.write(0x20, 1, 0x20); // EOI
+    const r = m.run({ maxInstructions: 1_000_000 });
+    expect(r.reason).toBe(StopReason.DebugExit);
+    expect(cpu.vectors.slice(0, 5)).toEqual([0x20, 0x20, 0x20, 0x20, 0x20]);
+    expect(r.instructions).toBeLessThan(100);
+    expect(r.idleSkips).toBeGreaterThanOrEqual(5);
+    expect(r.virtualNs).toBeGreaterThanOrEqual(40e6);     // 5 ticks at 100 Hz ≈ 50 ms
+    expect(r.virtualNs).toBeLessThan(60e6);
+  });
+
+  test('deterministic: the same program gives the same instruction count, time and vectors', () => {
+    const run = (): [number, number, number[]] => {
+      const prog = [...timerSetup(1000), ...Array<Op>(500).fill(nop), (c: ScriptCpu) => { if (c.vectors.length >= 3) c.io.write(0xf4, 1, 0); else c.pc -= 2; }];
+      const { m, cpu } = pcWith(prog);
+      cpu.onInterrupt = (c) => c.io.write(0x20, 1, 0x20);
+      const r = m.run({ maxInstructions: 10_000_000 });
+      return [r.instructions, r.virtualNs, cpu.vectors];
+    };
+    const a = run();
+    expect(a).toEqual(run());
+    expect(a[2]).toEqual([0x20, 0x20, 0x20]);
+  });
+
+  test('HLT with IF=0 stops with a clear reason; instruction limit; triple fault', () => {
+    expect(pcWith([nop, hlt]).m.run().reason).toBe(StopReason.HaltedForever);
+    const limited = pcWith([nop]).m.run({ maxInstructions: 12345 });
+    expect(limited).toMatchObject({ reason: StopReason.InstructionLimit, instructions: 12345 });
+    const t = pcWith([nop]);
+    t.cpu.triple = true;
+    expect(t.m.run().reason).toBe(StopReason.TripleFault);
+  });
+
+  test('timeout uses the host clock', () => {
+    let t = 0;
+    const r = pcWith([nop]).m.run({ timeoutMs: 1000, hostNowMs: () => (t += 100) });
+    expect(r.reason).toBe(StopReason.Timeout);
+  });
+
+  test('port 0x92: A20 gate and fast reset; 0xCF9 reset', () => {
+    const { m } = pcWith([out(0x92, 0x00), hlt]);
+    m.memory.write8(0x100000, 0x5a);
+    m.memory.write8(0, 0x11);
+    expect(m.run().reason).toBe(StopReason.HaltedForever);
+    expect(m.memory.read8(0x100000)).toBe(0x11); // wraps to 0 with A20 off
+    expect(pcWith([out(0x92, 0x03), hlt]).m.run()).toMatchObject({ reason: StopReason.Reset, detail: expect.stringContaining('0x92') as unknown });
+    expect(pcWith([out(0xcf9, 0x06), hlt]).m.run().reason).toBe(StopReason.Reset);
+  });
+
+  test('3 GiB of guest RAM costs only what is touched', () => {
+    const { m } = pcWith([hlt], { ram: 3 * 1024 * MB });
+    m.memory.write32(0xbffff000, 0xdeadbeef);
+    expect(m.memory.read32(0xbffff000)).toBe(0xdeadbeef);
+    expect(m.memory.allocatedBytes).toBeLessThanOrEqual(2 * MB);
+    expect(() => pcWith([hlt], { ram: 4 * 1024 * MB })).toThrow(/3 GiB/);
+  });
+
+  test('a custom device set: only a debug-exit port at 0x501', () => {
+    const custom: DeviceSet = (ctx) => {
+      ctx.io.map(0x501, 1, new DebugExitPort((s) => ctx.requestExit(s)));
+      return { interrupts: { hasInterrupt: () => false, acknowledge: () => 0 }, devices: {}, counters: () => ({ 'custom.ports': 1 }) };
+    };
+    const { m } = pcWith([out(0x3f8, 0x41), out(0x501, 2)], { devices: custom });
+    expect(m.run()).toMatchObject({ reason: StopReason.DebugExit, exitStatus: 5 });
+    expect(m.io.isMapped(0x3f8)).toBe(false);
+    expect(m.counters()['custom.ports']).toBe(1);
+  });
+});
