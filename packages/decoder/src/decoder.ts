@@ -119,6 +119,7 @@ export class Decoder {
   private tupleN = 1;
   private invalid = false;
   private vvvvUsed = false;
+  private v2Used = false;
 
   constructor(options: DecoderOptions) {
     const b = options.bitness;
@@ -173,6 +174,7 @@ export class Decoder {
     this.end = start + avail;
     this.invalid = false;
     this.vvvvUsed = false;
+    this.v2Used = false;
     this.isByte = -1;
     this.ripRel = 0;
     this.evexR2 = 0;
@@ -202,7 +204,8 @@ export class Decoder {
       if (pos >= this.end) break;
       b = bytes[pos] ?? 0;
       if (b === 0x26 || b === 0x2e || b === 0x36 || b === 0x3e) {
-        seg = SEG_BY_PREFIX[(b >> 3) & 3] ?? Register.None;
+        // 64-bit mode: ES/CS/SS/DS overrides do not replace an earlier FS/GS (SDM Vol. 1, 3.3.7.1).
+        if (!mode64 || (seg !== Register.FS && seg !== Register.GS)) seg = SEG_BY_PREFIX[(b >> 3) & 3] ?? Register.None;
       } else if (b === 0x64 || b === 0x65) {
         seg = b === 0x64 ? Register.FS : Register.GS;
       } else if (b === 0x66) {
@@ -353,24 +356,33 @@ export class Decoder {
     this.reg = reg;
     this.rm = rm;
     this.pos = pos;
+    let end3dnow = 0;
     if (table === T_3DNOW) {
-      // 0F 0F /r ib: the opcode is the byte after the ModRM operand.
+      // 0F 0F /r ib: the opcode is the byte after the ModRM operand (AMD 3DNow! Technology Manual).
       if (mod !== 3) this.skipMem();
       b = this.u8(this.pos);
-      this.pos++;
+      end3dnow = this.pos + 1;
+      this.pos = pos;
       idx = T_3DNOW * 256 + b;
     }
 
     // --- select the instruction form ---
     const modeBit = bitness === 16 ? 1 : bitness === 32 ? 2 : 4;
-    const osNormal = bitness === 16 ? (p66 ? 1 : 2) : bitness === 32 ? (p66 ? 1 : 2) : w !== 0 ? 3 : p66 ? 1 : 2;
-    const osNo66 = bitness === 16 ? 1 : bitness === 32 ? 2 : w !== 0 ? 3 : 2;
+    let osNormal = bitness === 16 ? (p66 ? 2 : 1) : bitness === 32 ? (p66 ? 1 : 2) : w !== 0 ? 3 : p66 ? 1 : 2;
+    let osNo66 = bitness === 16 ? 1 : bitness === 32 ? 2 : w !== 0 ? 3 : 2;
     const osDo64 = w !== 0 || !p66 ? 3 : 1;
     const asId = asz === 16 ? 1 : asz === 32 ? 2 : 3;
-    const l = this.vexL;
+    // EVEX reg-reg with b=1: L'L is the rounding control / ignored (SAE); the vector length is 512.
+    const l = enc === EncodingKind.EVEX && this.evexB !== 0 && mod === 3 ? 2 : this.vexL;
     let form = -1;
     let os = osNormal;
-    if (idx >= 0) {
+    for (let pass = 0; pass < 2 && idx >= 0 && form < 0; pass++) {
+      if (pass === 1) {
+        // REX.W on an instruction without a 64-bit form is ignored (operand size 32).
+        if (!(mode64 && w !== 0 && enc === EncodingKind.Legacy)) break;
+        osNormal = 2;
+        osNo66 = 2;
+      }
       const fEnd = DISPATCH_START[idx + 1] ?? 0;
       for (let f = DISPATCH_START[idx] ?? 0; f < fEnd; f++) {
         const m = FORM_MATCH[f] ?? 0;
@@ -395,12 +407,9 @@ export class Decoder {
         const wantAs = (m >> 18) & 3;
         if (wantAs !== 0 && wantAs !== asId) continue;
         const fw = (m >> 20) & 3;
-        if (fw !== 0 && fw - 1 !== w) continue;
+        if (fw !== 0 && fw - 1 !== w && (mode64 || (fl & FormFlag.WIG32) === 0)) continue;
         const fL = (m >> 22) & 7;
-        if (fL !== 0 && fL - 1 !== l) {
-          // EVEX reg-reg with b=1: L'L holds the rounding control (er) / is ignored (sae).
-          if (!(enc === EncodingKind.EVEX && this.evexB !== 0 && mod === 3 && (fl & (FormFlag.er | FormFlag.sae)) !== 0)) continue;
-        }
+        if (fL !== 0 && fL - 1 !== l) continue;
         form = f;
         os = fos;
         break;
@@ -416,7 +425,8 @@ export class Decoder {
 
     if (form < 0) {
       // Unknown opcode: consume the ModRM operand so the length covers it, then report #UD.
-      if (needModrm && mod !== 3) this.skipMem();
+      if (end3dnow !== 0) this.pos = end3dnow;
+      else if (needModrm && mod !== 3) this.skipMem();
       return this.finishInvalid(insn);
     }
 
@@ -435,9 +445,7 @@ export class Decoder {
       nImm = this.decodeOperand(insn, k, oe, b, os, nImm, memSize);
     }
     insn.opCount = opCount;
-    if (table === T_3DNOW) {
-      // the 3DNow! opcode byte was already consumed after the ModRM operand
-    }
+    if (end3dnow !== 0) this.pos = end3dnow;
 
     // --- length, IP-relative resolution ---
     const len = this.pos - start;
@@ -484,21 +492,26 @@ export class Decoder {
     const mandatoryRep = (FORM_MATCH[form] ?? 0) >> 3 & 7;
     const repConsumed = enc === EncodingKind.Legacy && (mandatoryRep === 3 || mandatoryRep === 4);
     if (enc === EncodingKind.Legacy || enc === EncodingKind.D3NOW) {
-      if (!repConsumed) {
+      if (!repConsumed || (flags & FormFlag.rep) !== 0) {
         insn.hasRep = repLast === 0xf3;
         insn.hasRepne = repLast === 0xf2;
       }
+      if (p66 && (flags & FormFlag.no66) !== 0) this.invalid = true;
       const memOp = mod !== 3 && needModrm;
       if (lock) {
         if ((flags & FormFlag.lock) === 0 || !memOp) this.invalid = true;
       }
       if (memOp && !repConsumed) {
-        if (repLast === 0xf2 && (flags & FormFlag.xacquire) !== 0 && (lock || (flags & FormFlag.lock) === 0)) insn.hasXacquire = true;
-        if (repLast === 0xf3 && (flags & FormFlag.xrelease) !== 0 && (lock || (flags & FormFlag.lock) === 0)) insn.hasXrelease = true;
+        // HLE (SDM Vol. 1, 16.3.2): with LOCK, or on XCHG (implicitly locked), or XRELEASE on MOV to memory.
+        const hleOk = lock || (flags & FormFlag.lock) === 0 || (table === T_LEGACY && (b === 0x86 || b === 0x87));
+        if (repLast === 0xf2 && (flags & FormFlag.xacquire) !== 0 && hleOk) insn.hasXacquire = true;
+        if (repLast === 0xf3 && (flags & FormFlag.xrelease) !== 0 && hleOk) insn.hasXrelease = true;
       }
     } else {
-      if (!this.vvvvUsed && (this.vvvv !== 0 || this.evexV2 !== 0)) this.invalid = true;
+      if (!this.vvvvUsed && (this.vvvv !== 0 || (this.evexV2 !== 0 && !this.v2Used))) this.invalid = true;
       if (enc === EncodingKind.EVEX) {
+        if (this.vexL === 3 && !(this.evexB !== 0 && mod === 3)) this.invalid = true;
+        if (this.evexZ !== 0 && insn.opKinds[0] === OpKind.Memory) this.invalid = true;
         if (this.aaa !== 0) {
           if ((flags & FormFlag.k) === 0) this.invalid = true;
           else insn.opMask = (Register.K0 + this.aaa) as Register;
@@ -517,6 +530,7 @@ export class Decoder {
         }
       }
     }
+    if ((flags & (FormFlag.uniqueRegNums | FormFlag.uniqueDestRegNum)) !== 0 && !this.uniqueRegs(insn, opCount, (flags & FormFlag.uniqueRegNums) !== 0)) this.invalid = true;
     if (this.invalid) return this.finishInvalid(insn);
     insn.code = (FORM_CODE[form] ?? 0) as Code;
     insn.mnemonic = (FORM_MNEMONIC[form] ?? 0) as Instruction['mnemonic'];
@@ -524,6 +538,30 @@ export class Decoder {
     this.ipLo = insn.nextIpLo;
     this.ipHi = insn.nextIpHi;
     return len;
+  }
+
+  /**
+   * Gathers (SDM Vol. 2, VPGATHERDD "#UD if any pair of index, mask, destination registers are
+   * the same"), AMX TDP* (all three tiles distinct) and complex FP16 (destination distinct from
+   * sources): compares register numbers of the operands, VSIB index included.
+   */
+  private uniqueRegs(insn: Instruction, opCount: number, all: boolean): boolean {
+    const n = (r: number): number => {
+      if (r >= Register.XMM0 && r <= Register.ZMM0 + 31) return (r - Register.XMM0) & 31;
+      if (r >= Register.TMM0 && r <= Register.TMM0 + 7) return r - Register.TMM0;
+      return -1 - r;
+    };
+    for (let i = 0; i < opCount; i++) {
+      const ki = insn.opKinds[i];
+      const ri = ki === OpKind.Register ? n(insn.opRegisters[i] ?? 0) : ki === OpKind.Memory && insn.memIsVsib ? n(insn.memIndex) : -1000 - i;
+      for (let j = i + 1; j < opCount; j++) {
+        if (!all && i !== 0) return true;
+        const kj = insn.opKinds[j];
+        const rj = kj === OpKind.Register ? n(insn.opRegisters[j] ?? 0) : kj === OpKind.Memory && insn.memIsVsib ? n(insn.memIndex) : -2000 - j;
+        if (ri === rj) return false;
+      }
+    }
+    return true;
   }
 
   private computeNextIp(insn: Instruction, len: number): void {
@@ -635,7 +673,7 @@ export class Decoder {
       if (mod === 1) {
         insn.dispOffset = this.pos - this.start;
         insn.dispSize = 1;
-        insn.memDisplLo = ((this.u8(this.pos) << 24) >> 24) & 0xffff;
+        insn.memDisplLo = (((this.u8(this.pos) << 24) >> 24) * this.tupleN) & 0xffff;
         insn.memDisplSize = 1;
         this.pos += 1;
       } else if (mod === 2 || (mod === 0 && rm === 6)) {
@@ -662,7 +700,7 @@ export class Decoder {
       baseLow = sib & 7;
       if (vsibClass !== 0) {
         index = vsibClass + idx + (this.evexV2 << 4);
-        this.vvvvUsed = this.vvvvUsed || false;
+        this.v2Used = true;
       } else if (idx !== 4) index = gbase + idx;
       if (!(baseLow === 5 && mod === 0)) base = gbase + (baseLow | (this.rexB << 3));
     } else {
@@ -672,8 +710,8 @@ export class Decoder {
       } else base = gbase + (rm | (this.rexB << 3));
     }
     if (base >= 0) {
-      const bl = (base - gbase) & 7;
-      if (bl === 4 || bl === 5) defSeg = Register.SS;
+      const bn = base - gbase;
+      if (bn === 4 || bn === 5) defSeg = Register.SS;
     }
     insn.memBase = (base >= 0 ? base : this.ripRel === 64 ? Register.RIP : this.ripRel === 32 ? Register.EIP : Register.None) as Register;
     insn.memIndex = (index >= 0 ? index : Register.None) as Register;
@@ -694,7 +732,7 @@ export class Decoder {
       this.pos += 4;
       insn.memDisplLo = d;
       insn.memDisplHi = a64 && d < 0 ? -1 : 0;
-      insn.memDisplSize = 4;
+      insn.memDisplSize = a64 ? 8 : 4;
       if (this.ripRel !== 0) {
         this.dispLo = d;
         insn.memDisplSize = this.ripRel === 64 ? 8 : 4;
@@ -872,9 +910,12 @@ export class Decoder {
         break;
       }
       case E.mem: case E.mem_mib: case E.mem_mpx: case E.sibmem:
-      case E.r16_reg_mem: case E.r32_reg_mem: case E.r64_reg_mem:
         this.decodeMem(insn, k, memSize, 0);
         break;
+      // MOVDIR64B/ENQCMD: destination GPR (address-size) in ModRM.reg; ModRM must be memory.
+      case E.r16_reg_mem: this.setReg(insn, k, this.gpr(16, regN & 15)); break;
+      case E.r32_reg_mem: this.setReg(insn, k, this.gpr(32, regN & 15)); break;
+      case E.r64_reg_mem: this.setReg(insn, k, this.gpr(64, regN & 15)); break;
       case E.mem_vsib32x: case E.mem_vsib64x: this.decodeMem(insn, k, memSize, Register.XMM0); break;
       case E.mem_vsib32y: case E.mem_vsib64y: this.decodeMem(insn, k, memSize, Register.YMM0); break;
       case E.mem_vsib32z: case E.mem_vsib64z: this.decodeMem(insn, k, memSize, Register.ZMM0); break;
@@ -897,11 +938,23 @@ export class Decoder {
       case E.r32_vvvv: this.vvvvUsed = true; this.setReg(insn, k, Register.EAX + this.vvvv); break;
       case E.r64_vvvv: this.vvvvUsed = true; this.setReg(insn, k, Register.RAX + this.vvvv); break;
       case E.seg_reg:
-        if (this.reg > 5) this.invalid = true;
+        // MOV Sreg: reg 6/7 #UD; MOV CS,r/m #UD (SDM Vol. 2, MOV-Move).
+        if (this.reg > 5 || (k === 0 && this.reg === 1)) this.invalid = true;
         this.setReg(insn, k, Register.ES + (this.reg > 5 ? 0 : this.reg));
         break;
-      case E.cr_reg: this.setReg(insn, k, Register.CR0 + (regN & 15)); break;
-      case E.dr_reg: this.setReg(insn, k, Register.DR0 + (regN & 15)); break;
+      case E.cr_reg: {
+        // CR0, CR2, CR3, CR4 and (64-bit, REX.R) CR8 exist; others #UD (SDM Vol. 2, MOV-Move to/from Control Registers).
+        const cr = regN & 15;
+        if (!(cr === 0 || cr === 2 || cr === 3 || cr === 4 || cr === 8)) this.invalid = true;
+        this.setReg(insn, k, Register.CR0 + cr);
+        break;
+      }
+      case E.dr_reg: {
+        const dr = regN & 15;
+        if (dr > 7) this.invalid = true;
+        this.setReg(insn, k, Register.DR0 + dr);
+        break;
+      }
       case E.tr_reg: this.setReg(insn, k, Register.TR0 + this.reg); break;
       case E.bnd_reg: this.setReg(insn, k, Register.BND0 + (this.reg & 3)); break;
       case E.bnd_or_mem_mpx: if (isMem) this.decodeMem(insn, k, memSize, 0); else this.setReg(insn, k, Register.BND0 + (this.rm & 3)); break;
@@ -911,17 +964,17 @@ export class Decoder {
       case E.xmm_reg: this.setReg(insn, k, Register.XMM0 + regN); break;
       case E.xmm_rm: this.setReg(insn, k, Register.XMM0 + rmN); break;
       case E.xmm_or_mem: if (isMem) this.decodeMem(insn, k, memSize, 0); else this.setReg(insn, k, Register.XMM0 + rmN); break;
-      case E.xmm_vvvv: case E.xmmp3_vvvv: this.vvvvUsed = true; this.setReg(insn, k, Register.XMM0 + (this.vvvv | (this.evexV2 << 4))); break;
+      case E.xmm_vvvv: case E.xmmp3_vvvv: this.vvvvUsed = true; this.v2Used = true; this.setReg(insn, k, Register.XMM0 + (this.vvvv | (this.evexV2 << 4))); break;
       case E.xmm_is4: case E.xmm_is5: this.setReg(insn, k, Register.XMM0 + ((this.isReg() >> 4) & (this.bitness === 64 ? 15 : 7))); insn.immOffset = 0; break;
       case E.ymm_reg: this.setReg(insn, k, Register.YMM0 + regN); break;
       case E.ymm_rm: this.setReg(insn, k, Register.YMM0 + rmN); break;
       case E.ymm_or_mem: if (isMem) this.decodeMem(insn, k, memSize, 0); else this.setReg(insn, k, Register.YMM0 + rmN); break;
-      case E.ymm_vvvv: this.vvvvUsed = true; this.setReg(insn, k, Register.YMM0 + (this.vvvv | (this.evexV2 << 4))); break;
+      case E.ymm_vvvv: this.vvvvUsed = true; this.v2Used = true; this.setReg(insn, k, Register.YMM0 + (this.vvvv | (this.evexV2 << 4))); break;
       case E.ymm_is4: case E.ymm_is5: this.setReg(insn, k, Register.YMM0 + ((this.isReg() >> 4) & (this.bitness === 64 ? 15 : 7))); break;
       case E.zmm_reg: this.setReg(insn, k, Register.ZMM0 + regN); break;
       case E.zmm_rm: this.setReg(insn, k, Register.ZMM0 + rmN); break;
       case E.zmm_or_mem: if (isMem) this.decodeMem(insn, k, memSize, 0); else this.setReg(insn, k, Register.ZMM0 + rmN); break;
-      case E.zmm_vvvv: case E.zmmp3_vvvv: this.vvvvUsed = true; this.setReg(insn, k, Register.ZMM0 + (this.vvvv | (this.evexV2 << 4))); break;
+      case E.zmm_vvvv: case E.zmmp3_vvvv: this.vvvvUsed = true; this.v2Used = true; this.setReg(insn, k, Register.ZMM0 + (this.vvvv | (this.evexV2 << 4))); break;
       case E.k_reg: case E.kp1_reg: this.setReg(insn, k, Register.K0 + this.reg); break;
       case E.k_rm: this.setReg(insn, k, Register.K0 + this.rm); break;
       case E.k_or_mem: if (isMem) this.decodeMem(insn, k, memSize, 0); else this.setReg(insn, k, Register.K0 + this.rm); break;

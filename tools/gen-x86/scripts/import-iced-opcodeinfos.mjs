@@ -100,7 +100,7 @@ for (const raw of text.split('\n')) {
   rec.push(`modes=${modes.join(',') || 'none'}`);
   const keep = [];
   for (const x of flags) {
-    if (/^(lock|rep|repe|repne|xacquire|xrelease|bnd|notrack|k|z|b|er|sae|knz|ignores-mod|no66|nop|res-nop|ig-opmask|do64|intel-fo64|fo64|er-imm|no-er-sae|ignore-er|unique-reg-nums|unique-dest-reg-num|no-instr|amd-lock-reg-bit|EH0|EH1|eh|ignore-seg)$/.test(x)) keep.push(x);
+    if (/^(lock|rep|repe|repne|xacquire|xrelease|bnd|notrack|k|z|b|er|sae|knz|ignores-mod|no66|nop|res-nop|ig-opmask|do64|intel-fo64|fo64|er-imm|no-er-sae|ignore-er|unique-reg-nums|unique-dest-reg-num|no-instr|amd-lock-reg-bit|EH0|EH1|eh|ignore-seg|WIG32)$/.test(x)) keep.push(x);
     else if (x.startsWith('tt=')) rec.push(x);
     else if (x.startsWith('dec-opt=')) rec.push(`decopt=${x.slice(8)}`);
     else if (x.startsWith('mvex=')) rec.push(x);

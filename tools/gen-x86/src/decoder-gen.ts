@@ -137,7 +137,7 @@ export const MATCH = {
 export const FLAG_NAMES = [
   'lock', 'rep', 'repe', 'repne', 'xacquire', 'xrelease', 'bnd', 'notrack',
   'k', 'z', 'b', 'er', 'sae', 'knz', 'ignores-mod', 'do64', 'intel-fo64', 'no66',
-  'ig-opmask', 'er-imm', 'no-er-sae', 'unique-reg-nums', 'unique-dest-reg-num', 'amd-lock-reg-bit', 'ignore-er', 'nop', 'res-nop',
+  'ig-opmask', 'er-imm', 'no-er-sae', 'unique-reg-nums', 'unique-dest-reg-num', 'amd-lock-reg-bit', 'ignore-er', 'nop', 'res-nop', 'WIG32',
 ] as const;
 
 const TUPLE_TYPES = ['', 'N1', 'N2', 'N4', 'N8', 'N16', 'N32', 'N64', 'N4b2', 'N8b2', 'N16b2', 'N32b2', 'N64b2', 'N8b4', 'N16b4', 'N32b4', 'N64b4', 'N16b8', 'N32b8', 'N64b8'] as const;
@@ -189,6 +189,17 @@ export function generateDecoder(records: readonly IsaRecord[]): GeneratedFile[] 
     if (t === undefined) throw new Error(`${r.code}: no dispatch table for ${key}`);
     const n = r.opreg ? 8 : 1;
     for (let k = 0; k < n; k++) slots.push({ table: t, op: r.op + k, r, code: i });
+  }
+  // Opcodes whose only forms need non-default decoder options still have a ModRM byte: the
+  // decoder consumes it before reporting #UD so the length matches what the CPU would fetch.
+  const modrmAnyOption = new Set<number>();
+  const hasDefaultForm = new Set<number>();
+  for (const s of slots) hasDefaultForm.add(s.table * 256 + s.op);
+  for (const r of records) {
+    const t = tableId.get(`${r.enc}/${r.map}`);
+    if (t === undefined || !r.modrm || r.enc === 'mvex' || hasDefaultForm.has(t * 256 + r.op)) continue;
+    const n = r.opreg ? 8 : 1;
+    for (let k = 0; k < n; k++) modrmAnyOption.add(t * 256 + r.op + k);
   }
   slots.sort((a, b) => a.table - b.table || a.op - b.op || formPriority(a.r) - formPriority(b.r) || a.code - b.code);
 
@@ -245,6 +256,7 @@ export function generateDecoder(records: readonly IsaRecord[]): GeneratedFile[] 
     }
   }
   start[DISPATCH_TABLES.length * 256] = fCode.length;
+  for (const idx of modrmAnyOption) hasModrm[idx] = 1;
 
   const src = 'isa.txt';
   const enumFile = (name: string, names: readonly string[], doc: string): string => {
@@ -280,7 +292,7 @@ export function generateDecoder(records: readonly IsaRecord[]): GeneratedFile[] 
     `export const FORM_TUPLE = new Uint8Array([${u16Literal(fTT)}]);\n` +
     `/** Operand encoding ids used in FORM_OPS. */\nexport const OperandEncoding = {\n${OPERAND_ENCODINGS.map((o, i) => `  ${o}: ${i},`).join('\n')}\n} as const;\n` +
     `/** Tuple types (EVEX disp8*N) used in FORM_TUPLE. */\nexport const TupleType = {\n${TUPLE_TYPES.map((o, i) => `  ${o === '' ? 'None' : o}: ${i},`).join('\n')}\n} as const;\n` +
-    `/** Form flag bits used in FORM_FLAGS. */\nexport const FormFlag = {\n${FLAG_NAMES.map((o, i) => `  ${o.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase())}: ${1 << i},`).join('\n')}\n} as const;\n`;
+    `/** Form flag bits used in FORM_FLAGS. */\nexport const FormFlag = {\n${FLAG_NAMES.map((o, i) => `  ${o.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase())}: ${(1 << i) >>> 0},`).join('\n')}\n} as const;\n`;
   return [
     { path: 'packages/decoder/src/generated/enums.ts', content: enums },
     { path: 'packages/decoder/src/generated/tables.ts', content: tables },
