@@ -21,4 +21,4 @@ export {
   type CpuFactory, type RunLimits, type RunResult,
 } from './machine.js';
 export { pcDevices, type PcDeviceOptions } from './pc-devices.js';
-export { DebugExitPort, SystemControlPortA, ResetControlPort, PostCodePort } from './platform-ports.js';
+export { ResetControlPort } from './platform-ports.js';

@@ -1,7 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import type { VirtualClock } from '@x86kit/core';
 import { CpuState, type InterruptSource, type IoBus, Rflags } from '@x86kit/core';
-import { DebugExitPort, Machine, pcDevices, StopReason, type MachineCpu, type DeviceSet } from './index.js';
+import { IsaDebugExit } from '@x86kit/devices';
+import { Machine, pcDevices, StopReason, type MachineCpu, type DeviceSet } from './index.js';
 
 /**
  * A scripted stand-in CPU: each "instruction" is a step function; HLT and interrupts behave
@@ -142,7 +143,7 @@ describe('Machine', () => {
 
   test('a custom device set: only a debug-exit port at 0x501', () => {
     const custom: DeviceSet = (ctx) => {
-      ctx.io.map(0x501, 1, new DebugExitPort((s) => ctx.requestExit(s)));
+      ctx.io.map(0x501, 1, new IsaDebugExit({ onExit: (s) => ctx.requestExit(s) }));
       return { interrupts: { hasInterrupt: () => false, acknowledge: () => 0 }, devices: {}, counters: () => ({ 'custom.ports': 1 }) };
     };
     const { m } = pcWith([out(0x3f8, 0x41), out(0x501, 2)], { devices: custom });

@@ -8,14 +8,15 @@
  * | 8254 PIT + port B | 0x40–0x43, 0x61 | 0 |
  * | MC146818 RTC/CMOS | 0x70–0x71 | 8 |
  * | 16550A UART COM1 | 0x3F8–0x3FF | 4 |
+ * | i8042 keyboard controller (A20, reset) | 0x60, 0x64 | 1 |
  * | isa-debug-exit | 0xF4 (4 ports) | — |
  * | system control port A (A20, reset) | 0x92 | — |
  * | PIIX reset control | 0xCF9 | — |
  * | POST code sink | 0x80 | — |
  */
-import { PicPair, Pit8254, Rtc146818, Uart16550 } from '@x86kit/devices';
+import { I8042, IsaDebugExit, PicPair, Pit8254, PostCodePort, Rtc146818, SystemControlPortA, Uart16550 } from '@x86kit/devices';
 import type { DeviceSet, MachineContext } from './machine.js';
-import { DebugExitPort, PostCodePort, ResetControlPort, SystemControlPortA } from './platform-ports.js';
+import { ResetControlPort } from './platform-ports.js';
 
 /** Options of {@link pcDevices}. */
 export interface PcDeviceOptions {
@@ -52,20 +53,26 @@ export function pcDevices(options: PcDeviceOptions = {}): DeviceSet {
     writeCmosMemorySize(rtc, ctx.ramSize);
     const com1 = new Uart16550({ irq: pic.line(4), tx: ctx.serialOut, clock });
     io.map(Uart16550.DEFAULT_COM1, 8, com1);
-    const debugExit = new DebugExitPort((status) => ctx.requestExit(status));
-    io.map(options.debugExitPort ?? 0xf4, 4, debugExit);
-    const port92 = new SystemControlPortA((on) => ctx.setA20(on), () => ctx.requestReset('port 0x92 fast reset'));
-    io.map(0x92, 1, port92);
+    const i8042 = new I8042({
+      irq1: pic.line(1), irq12: pic.line(12), a20: true,
+      onA20: (on) => ctx.setA20(on), onReset: () => ctx.requestReset('i8042 reset command'),
+    });
+    io.map(I8042.DEFAULT_DATA, 1, i8042.data);
+    io.map(I8042.DEFAULT_COMMAND, 1, i8042.command);
+    const debugExit = new IsaDebugExit({ onExit: (status) => ctx.requestExit(status) });
+    io.map(options.debugExitPort ?? IsaDebugExit.DEFAULT_PORT, IsaDebugExit.DEFAULT_SIZE, debugExit);
+    const port92 = new SystemControlPortA({ a20: true, onA20: (on) => ctx.setA20(on), onReset: () => ctx.requestReset('port 0x92 fast reset') });
+    io.map(SystemControlPortA.DEFAULT_PORT, 1, port92);
     const cf9 = new ResetControlPort(() => ctx.requestReset('reset control register 0xcf9'));
     io.map(0xcf9, 1, cf9);
     const post = new PostCodePort();
-    io.map(0x80, 1, post);
+    io.map(PostCodePort.DEFAULT_PORT, 1, post);
     return {
       interrupts: pic,
-      devices: { pic, pit, rtc, com1, debugExit, port92, cf9, post },
+      devices: { pic, pit, rtc, com1, i8042, debugExit, port92, cf9, post },
       counters: () => {
         const out: Record<string, number> = {};
-        for (const [name, set] of [['pic', pic.counters], ['pit', pit.counters], ['rtc', rtc.counters], ['com1', com1.counters]] as const) {
+        for (const [name, set] of [['pic', pic.counters], ['pit', pit.counters], ['rtc', rtc.counters], ['com1', com1.counters], ['i8042', i8042.counters]] as const) {
           const snap = set.snapshot() as Record<string, number>;
           for (const [k, v] of Object.entries(snap)) out[`${name}.${k}`] = v;
         }
