@@ -22,3 +22,8 @@ export { I8042, type I8042Options, I8042Status, I8042Ccb, I8042Out, I8042_COUNTE
 export {
   SystemControlPortA, type SystemControlPortAOptions, PostCodePort, IsaDebugExit, DebugCon,
 } from './misc.js';
+export {
+  PciHost, type PciHostOptions, PciDevice, type PciDeviceOptions, type PciFunction, type PciBarSpec, PciCfg, PciCommand,
+  createI440fxHostBridge, createPiix3IsaBridge, piixPirqRoute,
+} from './pci.js';
+export { PcTestDev, type PcTestDevOptions, PciTestDev } from './testdev.js';
