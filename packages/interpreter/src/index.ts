@@ -1,2 +1,12 @@
-// Placeholder until this package's issue lands; see the issue tracker.
-export {};
+/**
+ * @x86kit/interpreter — a faithful x86 CPU interpreter (i686 integer core: real, protected
+ * 16/32 and virtual-8086 modes) on core's `CpuState`, memory, I/O and interrupt interfaces.
+ */
+export { Cpu, type CpuOptions, ExitInfo, CpuCounters, type InterpreterSnapshot } from './cpu.js';
+export { RunStatus, InsnClass, INSN_CLASS_NAMES, ExitKind, LazyOp } from './constants.js';
+export { LazyFlags, PARITY } from './flags.js';
+export {
+  AluOp, alu, inc, dec, neg, shift, shiftDouble, daa, das, aaa, aas, aam, aad, mulFlags, sext, widthMask,
+} from './alu.js';
+export { EventType, type EventKind } from './system.js';
+export { type CpuProfile, CPU_PROFILES, Cpuid1Edx } from './profiles.js';

@@ -79,7 +79,7 @@ export function runSingleStepTest(engine: StepEngine, test: MooTest, options: Si
     engine.setReg16(name, v);
   }
   const diffs: string[] = [];
-  if (!engine.runUntilHalt(64)) diffs.push('did not reach HLT');
+  if (!engine.runUntilHalt(4096)) diffs.push('did not reach HLT');
   for (const name of MOO_REGS16) {
     let want = test.final.regs[name] ?? init.regs[name] ?? 0;
     let got = engine.getReg16(name);
@@ -90,7 +90,10 @@ export function runSingleStepTest(engine: StepEngine, test: MooTest, options: Si
     }
     if (got !== want) diffs.push(`${name}: got ${hex(got)} want ${hex(want)}`);
   }
-  const fl = test.exception?.flagAddress ?? -1;
+  // The FLAGS image of an exception sits at SS:SP−2 of the initial state. EXCP's address is
+  // rounded down to an even address when SP is odd, so compute it from SS:SP instead.
+  const ss = init.regs.ss ?? 0, sp = init.regs.sp ?? 0;
+  const fl = test.exception === null ? -1 : ss * 16 + ((sp - 2) & 0xffff);
   const fin = test.final.ram;
   for (let i = 0; i < fin.length; i += 2) {
     const pa = fin[i];

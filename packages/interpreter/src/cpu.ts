@@ -1,0 +1,1047 @@
+/**
+ * The x86 CPU: register file (core's {@link CpuState}), lazy flags, segmentation, the memory
+ * access layer, exception/interrupt delivery and the run loop. Instruction semantics live in
+ * `exec.ts` (handlers by opcode) and `alu.ts` (plain helpers shared with a translator);
+ * protected-mode descriptor work lives in `system.ts`.
+ *
+ * Guest faults are values: a helper calls {@link Cpu.raise}, which records the vector and
+ * error code and sets {@link Cpu.fault}; handlers return early when it is set, and the loop
+ * rewinds EIP to the faulting instruction and delivers the exception (Intel SDM Vol. 3A ch. 6).
+ */
+import {
+  CpuState, Cr0, Exc, Rflags, Seg, SegAttr, type GuestMemory, IoBus, type InterruptSource, VirtualClock,
+  combineExceptions, DeliveryOutcome, hasErrorCode, withinLimit, attrIsExpandDown, attrIsReadable, attrIsWritable,
+  exceptionKind, ExcKind, Msr,
+} from '@x86kit/core';
+import { LazyFlags } from './flags.js';
+import { RunStatus, InsnClass, INSN_CLASS_COUNT, ExitKind } from './constants.js';
+import { OPS, LOCKABLE } from './exec.js';
+import { deliverProtected, type EventKind, EventType } from './system.js';
+import { type CpuProfile, CPU_PROFILES } from './profiles.js';
+import { Mmu, Access } from '@x86kit/mmu';
+
+/** Construction options of {@link Cpu}. */
+export interface CpuOptions {
+  /** Physical memory. A `PhysicalMemoryBus` enables the direct RAM fast path. */
+  memory: GuestMemory;
+  /** Port I/O bus (default: a private empty bus, reads all-ones). */
+  io?: IoBus;
+  /** The INTR source (usually the PIC or APIC); default: never interrupts. */
+  interrupts?: InterruptSource;
+  /** Virtual clock for RDTSC; default: a private deterministic clock. */
+  clock?: VirtualClock;
+  /** CPUID profile name or object (default `'p6'`). */
+  profile?: string | CpuProfile;
+  /** Use an existing state object (default: a fresh one at RESET). */
+  state?: CpuState;
+  /**
+   * The paging unit (`@x86kit/mmu`); default: a private `Mmu` on `memory`. Pass one to share
+   * it with a monitor or to give it a nested (second-stage) translator.
+   */
+  mmu?: Mmu;
+  /** Advance `clock` by the instructions this CPU retires (default true). */
+  driveClock?: boolean;
+}
+
+const NO_INTERRUPTS: InterruptSource = { hasInterrupt: () => false, acknowledge: () => 0 };
+interface RamPageSource { ramPage(pa: number): Uint8Array | null; a20Mask: number }
+
+const TLB_BITS = 10;
+const TLB_SIZE = 1 << TLB_BITS;
+const TLB_MASK = TLB_SIZE - 1;
+const EMPTY_PAGE = new Uint8Array(4096);
+
+/** Intercept exit details (filled when {@link Cpu.run} returns {@link RunStatus.Intercept}). */
+export class ExitInfo {
+  kind: number = ExitKind.None;
+  /** {@link InsnClass} for instruction exits, vector for exceptions, port for I/O, MSR number for MSRs. */
+  code = 0;
+  /** Error code (exceptions), access size (I/O), 1 = write (MSR / I/O). */
+  info1 = 0;
+  info2 = 0;
+  /** Opcode (0x000–0x1ff, 0x1xx = 0F map) of the intercepted instruction. */
+  opcode = 0;
+}
+
+/** Counters kept by the CPU (public API; plain typed arrays, indexed by the named constants). */
+export class CpuCounters {
+  /** Retired instructions by {@link InsnClass} (`Other` is derived: see {@link Cpu.countersSnapshot}). */
+  readonly byClass = new Float64Array(INSN_CLASS_COUNT);
+  /** Exceptions delivered, by vector (0–31); software INT n are counted in `softwareInterrupts`. */
+  readonly exceptions = new Float64Array(32);
+  externalInterrupts = 0;
+  softwareInterrupts = 0;
+  ioReads = 0;
+  ioWrites = 0;
+  /** Opcodes that raised #UD because they are not implemented (0x000–0x1ff). */
+  readonly unimplemented = new Float64Array(512);
+  intercepts = 0;
+  tripleFaults = 0;
+}
+
+/** An x86 CPU (i686 integer core; see the README for what is modelled). */
+export class Cpu extends LazyFlags {
+  readonly state: CpuState;
+  readonly r: Int32Array;
+  readonly mem: GuestMemory;
+  readonly io: IoBus;
+  interrupts: InterruptSource;
+  readonly clock: VirtualClock;
+  profile: CpuProfile;
+  /** The paging unit: every linear→physical translation goes through it once CR0.PG = 1. */
+  readonly mmu: Mmu;
+  private readonly ram: RamPageSource | null;
+  private readonly driveClock: boolean;
+
+  // ---- per-instruction decode state ---------------------------------------------------
+  /** EIP of the next byte to fetch. */
+  eip = 0;
+  /** EIP of the current instruction's first byte (prefixes included). */
+  startEip = 0;
+  opcode = 0;
+  /** Operand size of the current instruction in bytes (2 or 4). */
+  os = 2;
+  /** Address size of the current instruction in bytes (2 or 4). */
+  as = 2;
+  /** Segment override (0–5) or −1. */
+  segOvr = -1;
+  /** 0, 0xF2 or 0xF3. */
+  rep = 0;
+  lock = false;
+  mod = 0;
+  reg = 0;
+  rm = 0;
+  /** Effective segment and offset of a memory operand (valid when mod ≠ 3). */
+  eaSeg = 0;
+  eaOff = 0;
+
+  // ---- mode caches (recomputed by updateMode) -----------------------------------------
+  /** CR0.PE. */
+  pe = false;
+  /** EFLAGS.VM (virtual-8086 mode). */
+  vm = false;
+  cpl = 0;
+  /** CS.D: default operand/address size 32. */
+  code32 = false;
+  /** SS.B: stack uses ESP. */
+  stack32 = false;
+  /** Per segment: 1 when a plain limit check is enough for reads / writes (fast path). */
+  readonly segFastR = new Uint8Array(6);
+  readonly segFastW = new Uint8Array(6);
+
+  // ---- faults, events -----------------------------------------------------------------
+  /** Set when the current instruction raised an exception (see {@link raise}). */
+  fault = false;
+  excVector = -1;
+  excCode = -1;
+  /** Set around descriptor-table/TSS/IDT accesses: paging checks use supervisor rights. */
+  implicitSupervisor = false;
+  /** Interrupts are inhibited before the next instruction (after MOV SS / POP SS / STI). */
+  shadow = false;
+  /** NMI latched by {@link raiseNmi}. */
+  nmiPending = false;
+  private stopRequested = false;
+  private tfTrap = false;
+  /** Intercepts (zero = none: costs nothing). Bit `1 << InsnClass`. */
+  interceptClasses = 0;
+  /** Exception vectors (bit `1 << vector`) that exit instead of being delivered. */
+  interceptExceptions = 0;
+  /** I/O ports that exit (bitmap of 65536 bits), null = none. */
+  interceptPorts: Uint8Array | null = null;
+  /** MSRs that exit, null = none. */
+  interceptMsrs: Set<number> | null = null;
+  readonly exit = new ExitInfo();
+
+  // ---- counters, MSRs -------------------------------------------------------------------
+  /** Exact number of retired instructions. */
+  instret = 0;
+  readonly counters = new CpuCounters();
+  /** SYSENTER MSRs, TSC offset, APIC base, misc. MSR storage (number → uint32 pair). */
+  readonly msrs = new Map<number, [number, number]>();
+  /** TSC ticks per virtual nanosecond. */
+  tscPerNs = 1;
+  tscOffset = 0;
+  private clockPending = 0;
+
+  // ---- linear-address fast path -------------------------------------------------------
+  private readonly tlbRTag = new Int32Array(TLB_SIZE).fill(-1);
+  private readonly tlbWTag = new Int32Array(TLB_SIZE).fill(-1);
+  private readonly tlbRPage: Uint8Array[] = new Array<Uint8Array>(TLB_SIZE).fill(EMPTY_PAGE);
+  private readonly tlbXTag = new Int32Array(TLB_SIZE).fill(-1);
+  private readonly tlbXPage: Uint8Array[] = new Array<Uint8Array>(TLB_SIZE).fill(EMPTY_PAGE);
+  private readonly tlbWPage: Uint8Array[] = new Array<Uint8Array>(TLB_SIZE).fill(EMPTY_PAGE);
+  private a20Seen = 0xffffffff;
+
+  constructor(options: CpuOptions) {
+    super();
+    this.state = options.state ?? new CpuState();
+    this.r = this.state.gpr;
+    this.mem = options.memory;
+    const m = options.memory as unknown as Partial<RamPageSource>;
+    this.ram = typeof m.ramPage === 'function' ? (options.memory as unknown as RamPageSource) : null;
+    this.io = options.io ?? new IoBus();
+    this.interrupts = options.interrupts ?? NO_INTERRUPTS;
+    this.clock = options.clock ?? new VirtualClock();
+    const p = options.profile ?? 'p6';
+    this.profile = typeof p === 'string' ? (CPU_PROFILES[p] ?? CPU_PROFILES.p6) : p;
+    this.mmu = options.mmu ?? new Mmu({ memory: options.memory });
+    this.driveClock = options.driveClock ?? true;
+    this.loadFromState();
+  }
+
+  // ======================================================================================
+  // State synchronisation
+  // ======================================================================================
+
+  /** Re-read EIP, EFLAGS and mode caches from {@link state} (after the embedder edited it). */
+  loadFromState(): void {
+    this.eip = this.state.rip[0] >>> 0;
+    this.flags = (this.state.rflags | 2) & ~0x28 & 0x3f7fd7;
+    this.lazyMask = 0;
+    this.updateMode();
+    this.syncPaging(true);
+  }
+
+  /** Write EIP and EFLAGS back into {@link state} (done at the end of every run/step). */
+  storeToState(): void {
+    this.materialize();
+    this.state.rip[0] = this.eip | 0;
+    this.state.rip[1] = 0;
+    this.state.rflags = this.flags;
+  }
+
+  /** Power-on RESET (Intel SDM Vol. 3A table 10-1). */
+  reset(): void {
+    this.state.reset(this.profile.signature);
+    this.fault = false; this.excVector = -1; this.excCode = -1;
+    this.shadow = false; this.nmiPending = false; this.tfTrap = false;
+    this.msrs.clear();
+    this.tscOffset = 0;
+    this.loadFromState();
+  }
+
+  /** Recompute the mode caches from CR0, EFLAGS and the CS/SS attributes. */
+  updateMode(): void {
+    const st = this.state;
+    this.pe = (st.cr0 & Cr0.PE) !== 0;
+    this.vm = this.pe && (this.flags & Rflags.VM) !== 0;
+    const oldCpl = this.cpl;
+    this.cpl = !this.pe ? 0 : this.vm ? 3 : (st.segAttr[Seg.CS] >>> SegAttr.DPL_SHIFT) & 3;
+    if (this.pe && !this.vm) this.cpl = st.segSel[Seg.CS] & 3;
+    this.code32 = this.pe && !this.vm ? (st.segAttr[Seg.CS] & SegAttr.DB) !== 0 : (st.segAttr[Seg.CS] & SegAttr.DB) !== 0 && !this.vm;
+    this.stack32 = (st.segAttr[Seg.SS] & SegAttr.DB) !== 0 && !this.vm;
+    for (let s = 0; s < 6; s++) this.refreshSeg(s);
+    if (oldCpl !== this.cpl && (st.cr0 & Cr0.PG) !== 0) this.flushTlb();
+  }
+
+  /** Recompute the fast-path rights of one segment register. */
+  refreshSeg(s: number): void {
+    const attr = this.state.segAttr[s];
+    if (!this.pe || this.vm) {
+      this.segFastR[s] = 1;
+      this.segFastW[s] = 1;
+      return;
+    }
+    const usable = (attr & SegAttr.P) !== 0 && !attrIsExpandDown(attr);
+    this.segFastR[s] = usable && (attrIsReadable(attr) || s === Seg.CS) ? 1 : 0;
+    this.segFastW[s] = usable && attrIsWritable(attr) ? 1 : 0;
+  }
+
+  // ======================================================================================
+  // Registers
+  // ======================================================================================
+
+  /** Read a general register of `size` bytes (8-bit uses the legacy AL..BH encoding). */
+  getReg(size: number, r: number): number {
+    if (size === 1) return r < 4 ? this.r[2 * r] & 0xff : (this.r[2 * (r - 4)] >>> 8) & 0xff;
+    if (size === 2) return this.r[2 * r] & 0xffff;
+    return this.r[2 * r] >>> 0;
+  }
+  /** Write a general register of `size` bytes. 32-bit writes leave bits 63:32 as they are (legacy modes). */
+  setReg(size: number, r: number, v: number): void {
+    const g = this.r;
+    if (size === 1) {
+      if (r < 4) g[2 * r] = (g[2 * r] & ~0xff) | (v & 0xff);
+      else g[2 * (r - 4)] = (g[2 * (r - 4)] & ~0xff00) | ((v & 0xff) << 8);
+    } else if (size === 2) {
+      g[2 * r] = (g[2 * r] & ~0xffff) | (v & 0xffff);
+    } else {
+      g[2 * r] = v | 0;
+    }
+  }
+
+  /** The full EFLAGS value (lazy bits folded in). */
+  getFlags(): number {
+    if (this.lazyMask !== 0) this.materialize();
+    return this.flags;
+  }
+
+  /** Set EFLAGS wholesale (caller applies privilege rules); recomputes the mode if VM changed. */
+  setFlags(v: number): void {
+    const oldVm = this.flags & Rflags.VM;
+    this.flags = (v | 2) & ~0x8028 & 0x3f7fd7;
+    this.lazyMask = 0;
+    if ((this.flags & Rflags.VM) !== oldVm) this.updateMode();
+  }
+
+  // ======================================================================================
+  // Faults
+  // ======================================================================================
+
+  /** Record an exception for the current instruction (error code −1 = none). */
+  raise(vector: number, code: number): void {
+    if (this.fault) return; // first fault wins
+    this.fault = true;
+    this.excVector = vector;
+    this.excCode = code;
+  }
+  /** #GP(code). */
+  gp(code: number): void { this.raise(Exc.GP, code); }
+  /** #UD. */
+  ud(): void { this.raise(Exc.UD, -1); }
+  /** #PF with `code`, CR2 = `linear` (called by translators). */
+  pageFault(linear: number, code: number): void {
+    if (this.fault) return;
+    this.state.cr2[0] = linear | 0;
+    this.state.cr2[1] = 0;
+    this.raise(Exc.PF, code);
+  }
+  /** Raise #UD for an instruction this interpreter does not implement, and count it. */
+  unimplemented(): void {
+    this.counters.unimplemented[this.opcode & 0x1ff]++;
+    this.counters.byClass[InsnClass.Unimplemented]++;
+    this.ud();
+  }
+
+  // ======================================================================================
+  // Linear memory (paging through the translator; direct RAM pages cached per linear page)
+  // ======================================================================================
+
+  /** Drop all cached linear→host page mappings. Call after remapping memory or toggling A20. */
+  flushTlb(): void {
+    this.tlbRTag.fill(-1);
+    this.tlbWTag.fill(-1);
+    this.tlbXTag.fill(-1);
+    if (this.ram !== null) this.a20Seen = this.ram.a20Mask;
+  }
+  /** Drop the cached mapping of one linear page (INVLPG). */
+  flushTlbPage(linear: number): void {
+    const i = (linear >>> 12) & TLB_MASK;
+    this.tlbRTag[i] = -1;
+    this.tlbWTag[i] = -1;
+    this.tlbXTag[i] = -1;
+  }
+  /** Check whether the bus's A20 gate changed since the cache was filled; flush if so. */
+  checkA20(): void {
+    if (this.ram !== null && this.ram.a20Mask !== this.a20Seen) this.flushTlb();
+  }
+
+  /** Linear → physical through the MMU (−1 after raising #PF). `access`: 0 read, 1 write, 2 execute. */
+  translate(lin: number, access: number): number {
+    if ((this.state.cr0 & Cr0.PG) === 0) return lin >>> 0;
+    let acc = access === 1 ? Access.Write : access === 2 ? Access.Fetch : Access.Read;
+    if (this.implicitSupervisor) acc |= Access.Implicit;
+    else if (this.cpl === 3) acc |= Access.User;
+    const pa = this.mmu.translate(lin >>> 0, 0, acc);
+    if (pa < 0) {
+      if (pa === -1) this.pageFault(lin, this.mmu.errorCode);
+      else this.raise(Exc.PF, this.mmu.errorCode); // nested fault: reported by the nested translator's owner
+      return -1;
+    }
+    return pa;
+  }
+
+  /**
+   * Push CR0/CR3/CR4/EFER into the MMU after a change (MOV CRn, WRMSR EFER, task switch,
+   * RESET or restore) and drop the host-page cache. Returns false when PAE paging is enabled
+   * with an invalid PDPTE (the caller raises #GP(0)).
+   */
+  syncPaging(cr3Changed: boolean): boolean {
+    const ctx = this.mmu.ctx, st = this.state;
+    ctx.cr0 = st.cr0; ctx.cr4 = st.cr4; ctx.efer = st.efer;
+    let ok = this.mmu.controlRegistersChanged();
+    if (cr3Changed) ok = this.mmu.loadCr3((st.cr3[0] >>> 0) + (st.cr3[1] >>> 0) * 4294967296) && ok;
+    this.flushTlb();
+    return ok;
+  }
+
+  /** Read a byte at a linear address. */
+  rdLin8(lin: number): number {
+    lin >>>= 0;
+    const i = (lin >>> 12) & TLB_MASK;
+    if (this.tlbRTag[i] === lin >>> 12) return this.tlbRPage[i][lin & 0xfff];
+    return this.rdLinSlow8(lin, 0);
+  }
+  private rdLinSlow8(lin: number, access: number): number {
+    const pa = this.translate(lin, access);
+    if (pa < 0) return 0;
+    if (this.ram !== null) {
+      const page = this.ram.ramPage(pa);
+      if (page !== null) {
+        if ((this.state.cr0 & Cr0.PG) === 0 || (access === 0 && !this.implicitSupervisor)) {
+          const i = (lin >>> 12) & TLB_MASK;
+          this.tlbRTag[i] = lin >>> 12;
+          this.tlbRPage[i] = page;
+        }
+        return page[pa & 0xfff];
+      }
+    }
+    return this.mem.read8(pa);
+  }
+  rdLin16(lin: number): number {
+    lin >>>= 0;
+    const o = lin & 0xfff;
+    if (o < 0xfff) {
+      const i = (lin >>> 12) & TLB_MASK;
+      if (this.tlbRTag[i] === lin >>> 12) { const p = this.tlbRPage[i]; return p[o] | (p[o + 1] << 8); }
+    }
+    const lo = this.rdLin8(lin);
+    if (this.fault) return 0;
+    return lo | (this.rdLin8(lin + 1) << 8);
+  }
+  rdLin32(lin: number): number {
+    lin >>>= 0;
+    const o = lin & 0xfff;
+    if (o < 0xffd) {
+      const i = (lin >>> 12) & TLB_MASK;
+      if (this.tlbRTag[i] === lin >>> 12) { const p = this.tlbRPage[i]; return (p[o] | (p[o + 1] << 8) | (p[o + 2] << 16) | (p[o + 3] << 24)) >>> 0; }
+    }
+    const lo = this.rdLin16(lin);
+    if (this.fault) return 0;
+    return (lo | (this.rdLin16(lin + 2) << 16)) >>> 0;
+  }
+
+  /** Ensure a write to `[lin, lin+size)` can proceed (page-level), so multi-byte writes never half-complete. */
+  private probeWrite(lin: number, size: number): boolean {
+    const last = (lin + size - 1) >>> 0;
+    if ((this.state.cr0 & Cr0.PG) === 0) return true;
+    if (this.translate(lin, 1) < 0) return false;
+    if ((last >>> 12) !== (lin >>> 12) && this.translate(last, 1) < 0) return false;
+    return true;
+  }
+
+  wrLin8(lin: number, v: number): void {
+    lin >>>= 0;
+    const i = (lin >>> 12) & TLB_MASK;
+    if (this.tlbWTag[i] === lin >>> 12) { this.tlbWPage[i][lin & 0xfff] = v; return; }
+    this.wrLinSlow8(lin, v);
+  }
+  private wrLinSlow8(lin: number, v: number): void {
+    const pa = this.translate(lin, 1);
+    if (pa < 0) return;
+    if (this.ram !== null) {
+      const page = this.ram.ramPage(pa);
+      if (page !== null) {
+        if ((this.state.cr0 & Cr0.PG) === 0 || !this.implicitSupervisor) {
+          const i = (lin >>> 12) & TLB_MASK;
+          this.tlbWTag[i] = lin >>> 12;
+          this.tlbWPage[i] = page;
+        }
+        page[pa & 0xfff] = v;
+        return;
+      }
+    }
+    this.mem.write8(pa, v & 0xff);
+  }
+  wrLin16(lin: number, v: number): void {
+    lin >>>= 0;
+    const o = lin & 0xfff;
+    if (o < 0xfff) {
+      const i = (lin >>> 12) & TLB_MASK;
+      if (this.tlbWTag[i] === lin >>> 12) { const p = this.tlbWPage[i]; p[o] = v; p[o + 1] = v >>> 8; return; }
+    }
+    if (!this.probeWrite(lin, 2)) return;
+    this.wrLin8(lin, v);
+    this.wrLin8(lin + 1, v >>> 8);
+  }
+  wrLin32(lin: number, v: number): void {
+    lin >>>= 0;
+    const o = lin & 0xfff;
+    if (o < 0xffd) {
+      const i = (lin >>> 12) & TLB_MASK;
+      if (this.tlbWTag[i] === lin >>> 12) { const p = this.tlbWPage[i]; p[o] = v; p[o + 1] = v >>> 8; p[o + 2] = v >>> 16; p[o + 3] = v >>> 24; return; }
+    }
+    if (!this.probeWrite(lin, 4)) return;
+    this.wrLin8(lin, v);
+    this.wrLin8(lin + 1, v >>> 8);
+    this.wrLin8(lin + 2, v >>> 16);
+    this.wrLin8(lin + 3, v >>> 24);
+  }
+
+  // ======================================================================================
+  // Segmented memory
+  // ======================================================================================
+
+  /** Fault for a bad access through segment `s`: #SS for SS, else #GP (error code 0). */
+  private segFault(s: number): void {
+    this.raise(s === Seg.SS ? Exc.SS : Exc.GP, 0);
+  }
+
+  /**
+   * Linear address of `[off, off+size)` in segment `s` after limit and rights checks
+   * (Intel SDM Vol. 3A, 5.3 and 5.5); on failure raises #GP(0)/#SS(0) and returns 0.
+   */
+  segAddr(s: number, off: number, size: number, write: boolean): number {
+    const st = this.state;
+    if ((write ? this.segFastW[s] : this.segFastR[s]) !== 0 && off + size - 1 <= st.segLimit[s]) {
+      return (st.segBase[2 * s] + off) | 0;
+    }
+    const attr = st.segAttr[s];
+    if (this.pe && !this.vm) {
+      if ((attr & SegAttr.P) === 0) { this.segFault(s); return 0; }
+      if (write ? !attrIsWritable(attr) : !(attrIsReadable(attr))) { this.segFault(s); return 0; }
+      if (!withinLimit(off, size, st.segLimit[s], attr)) { this.segFault(s); return 0; }
+      return (st.segBase[2 * s] + off) | 0;
+    }
+    this.segFault(s);
+    return 0;
+  }
+
+  rd8(s: number, off: number): number {
+    const lin = this.segAddr(s, off, 1, false);
+    return this.fault ? 0 : this.rdLin8(lin);
+  }
+  rd16(s: number, off: number): number {
+    const lin = this.segAddr(s, off, 2, false);
+    return this.fault ? 0 : this.rdLin16(lin);
+  }
+  rd32(s: number, off: number): number {
+    const lin = this.segAddr(s, off, 4, false);
+    return this.fault ? 0 : this.rdLin32(lin);
+  }
+  rd(size: number, s: number, off: number): number {
+    return size === 1 ? this.rd8(s, off) : size === 2 ? this.rd16(s, off) : this.rd32(s, off);
+  }
+  wr8(s: number, off: number, v: number): void {
+    const lin = this.segAddr(s, off, 1, true);
+    if (!this.fault) this.wrLin8(lin, v);
+  }
+  wr16(s: number, off: number, v: number): void {
+    const lin = this.segAddr(s, off, 2, true);
+    if (!this.fault) this.wrLin16(lin, v);
+  }
+  wr32(s: number, off: number, v: number): void {
+    const lin = this.segAddr(s, off, 4, true);
+    if (!this.fault) this.wrLin32(lin, v);
+  }
+  wr(size: number, s: number, off: number, v: number): void {
+    if (size === 1) this.wr8(s, off, v);
+    else if (size === 2) this.wr16(s, off, v);
+    else this.wr32(s, off, v);
+  }
+  /** Check that a write would succeed (segment + paging) without writing: read-modify-write and multi-part stores. */
+  checkWrite(s: number, off: number, size: number): boolean {
+    const lin = this.segAddr(s, off, size, true);
+    if (this.fault) return false;
+    return this.probeWrite(lin, size);
+  }
+
+  // ======================================================================================
+  // Instruction fetch and ModRM
+  // ======================================================================================
+
+  fetch8(): number {
+    const off = this.eip;
+    const st = this.state;
+    if (off > st.segLimit[Seg.CS]) { this.gp(0); return 0; }
+    const lin = (st.segBase[2] + off) >>> 0;
+    this.eip = off + 1;
+    const i = (lin >>> 12) & TLB_MASK;
+    if (this.tlbXTag[i] === lin >>> 12) return this.tlbXPage[i][lin & 0xfff];
+    return this.fetchSlow(lin);
+  }
+  private fetchSlow(lin: number): number {
+    const pa = this.translate(lin, 2);
+    if (pa < 0) return 0;
+    if (this.ram !== null) {
+      const page = this.ram.ramPage(pa);
+      if (page !== null) {
+        const i = (lin >>> 12) & TLB_MASK;
+        this.tlbXTag[i] = lin >>> 12;
+        this.tlbXPage[i] = page;
+        return page[pa & 0xfff];
+      }
+    }
+    return this.mem.read8(pa);
+  }
+  fetch16(): number {
+    const lo = this.fetch8();
+    return lo | (this.fetch8() << 8);
+  }
+  fetch32(): number {
+    const lo = this.fetch16();
+    return (lo | (this.fetch16() << 16)) >>> 0;
+  }
+  /** Fetch an immediate of `size` bytes (uint). */
+  fetchImm(size: number): number {
+    return size === 1 ? this.fetch8() : size === 2 ? this.fetch16() : this.fetch32();
+  }
+
+  /** Fetch and decode a ModRM byte (and SIB/displacement), computing the effective address. */
+  modrm(): void {
+    const b = this.fetch8();
+    this.mod = b >>> 6;
+    this.reg = (b >>> 3) & 7;
+    this.rm = b & 7;
+    if (this.mod === 3) return;
+    if (this.as === 2) this.ea16(); else this.ea32();
+  }
+
+  private ea16(): void {
+    const g = this.r;
+    let off: number, seg: number = Seg.DS;
+    switch (this.rm) {
+      case 0: off = g[6] + g[12]; break; // BX+SI
+      case 1: off = g[6] + g[14]; break; // BX+DI
+      case 2: off = g[10] + g[12]; seg = Seg.SS; break; // BP+SI
+      case 3: off = g[10] + g[14]; seg = Seg.SS; break; // BP+DI
+      case 4: off = g[12]; break;
+      case 5: off = g[14]; break;
+      case 6:
+        if (this.mod === 0) { off = this.fetch16(); break; }
+        off = g[10]; seg = Seg.SS; break;
+      default: off = g[6]; break;
+    }
+    if (this.mod === 1) off += (this.fetch8() << 24) >> 24;
+    else if (this.mod === 2) off += this.fetch16();
+    this.eaOff = off & 0xffff;
+    this.eaSeg = this.segOvr >= 0 ? this.segOvr : seg;
+  }
+
+  private ea32(): void {
+    const g = this.r;
+    let off = 0, seg: number = Seg.DS;
+    let base = this.rm;
+    if (base === 4) {
+      const sib = this.fetch8();
+      const idx = (sib >>> 3) & 7;
+      base = sib & 7;
+      if (idx !== 4) off = g[2 * idx] << (sib >>> 6);
+      if (base === 5 && this.mod === 0) {
+        off += this.fetch32() | 0;
+      } else {
+        off += g[2 * base];
+        if (base === 4 || base === 5) seg = Seg.SS;
+      }
+    } else if (base === 5 && this.mod === 0) {
+      off = this.fetch32() | 0;
+    } else {
+      off = g[2 * base];
+      if (base === 5) seg = Seg.SS;
+    }
+    if (this.mod === 1) off += (this.fetch8() << 24) >> 24;
+    else if (this.mod === 2) off += this.fetch32() | 0;
+    this.eaOff = off >>> 0;
+    this.eaSeg = this.segOvr >= 0 ? this.segOvr : seg;
+  }
+
+  /** Read the r/m operand (register or memory) of `size` bytes. */
+  readRm(size: number): number {
+    return this.mod === 3 ? this.getReg(size, this.rm) : this.rd(size, this.eaSeg, this.eaOff);
+  }
+  /** Write the r/m operand. */
+  writeRm(size: number, v: number): void {
+    if (this.mod === 3) this.setReg(size, this.rm, v);
+    else this.wr(size, this.eaSeg, this.eaOff, v);
+  }
+  /** Offset of the effective address plus `delta`, wrapped to the address size. */
+  eaPlus(delta: number): number {
+    return this.as === 2 ? (this.eaOff + delta) & 0xffff : (this.eaOff + delta) >>> 0;
+  }
+
+  // ======================================================================================
+  // Stack
+  // ======================================================================================
+
+  /** Current stack pointer (SP or ESP by SS.B). */
+  getSp(): number { return this.stack32 ? this.r[8] >>> 0 : this.r[8] & 0xffff; }
+  setSp(v: number): void {
+    if (this.stack32) this.r[8] = v | 0; else this.r[8] = (this.r[8] & ~0xffff) | (v & 0xffff);
+  }
+  /** SP after moving by `delta` bytes, wrapped to the stack width. */
+  spPlus(sp: number, delta: number): number {
+    return this.stack32 ? (sp + delta) >>> 0 : (sp + delta) & 0xffff;
+  }
+  /** Push `size` bytes; on a fault nothing changes. */
+  push(size: number, v: number): void {
+    const sp = this.spPlus(this.getSp(), -size);
+    if (size === 2) this.wr16(Seg.SS, sp, v); else this.wr32(Seg.SS, sp, v);
+    if (!this.fault) this.setSp(sp);
+  }
+  /** Pop `size` bytes (SP moves only when the read succeeds). */
+  pop(size: number): number {
+    const sp = this.getSp();
+    const v = size === 2 ? this.rd16(Seg.SS, sp) : this.rd32(Seg.SS, sp);
+    if (!this.fault) this.setSp(this.spPlus(sp, size));
+    return v;
+  }
+  /** Read `size` bytes at SP + `delta` without popping. */
+  peek(size: number, delta: number): number {
+    const sp = this.spPlus(this.getSp(), delta);
+    return size === 2 ? this.rd16(Seg.SS, sp) : this.rd32(Seg.SS, sp);
+  }
+
+  // ======================================================================================
+  // Branches and real-mode segment loads
+  // ======================================================================================
+
+  /** Jump within CS to `target` (masked to the operand size), checking the CS limit. */
+  jumpNear(target: number): void {
+    if (this.os === 2) target &= 0xffff; else target >>>= 0;
+    if (target > this.state.segLimit[Seg.CS] && this.pe) { this.gp(0); return; }
+    this.eip = target;
+  }
+
+  /** Load a segment register in real or V86 mode (base = selector × 16). */
+  loadSegReal(s: number, sel: number): void {
+    this.state.loadSegmentReal(s, sel);
+    if (s === Seg.SS || s === Seg.CS) this.updateMode();
+  }
+
+  // ======================================================================================
+  // Events
+  // ======================================================================================
+
+  /** Latch a non-maskable interrupt; delivered before the next instruction. */
+  raiseNmi(): void { this.nmiPending = true; }
+  /** Make {@link run} return {@link RunStatus.Stopped} after the current instruction. */
+  requestStop(): void { this.stopRequested = true; }
+
+  /**
+   * Deliver an event through the IVT (real mode) or IDT (protected/V86 mode), applying the
+   * #DF rules (Intel SDM Vol. 3A, 6.15 table 6-5). Returns false on a triple fault.
+   * `returnEip` is the EIP pushed (faulting or next instruction).
+   */
+  deliver(vector: number, code: number, type: EventKind, returnEip: number): boolean {
+    let first = vector;
+    let vec = vector, err = code, t = type;
+    for (let depth = 0; depth < 4; depth++) {
+      this.fault = false;
+      if (t === EventType.Exception && vec < 32) this.counters.exceptions[vec]++;
+      if (this.pe) deliverProtected(this, vec, err, t, returnEip);
+      else this.deliverRealMode(vec, returnEip);
+      if (!this.fault) return true;
+      // a fault while delivering
+      const second = this.excVector;
+      const outcome = t === EventType.Exception || t === EventType.External ? combineExceptions(first, second) : DeliveryOutcome.Serial;
+      if (outcome === DeliveryOutcome.TripleFault || (first === Exc.DF && t === EventType.Exception)) {
+        this.fault = false;
+        return false;
+      }
+      if (outcome === DeliveryOutcome.DoubleFault) { vec = Exc.DF; err = 0; first = Exc.DF; }
+      else { vec = second; err = this.excCode; first = second; }
+      t = EventType.Exception;
+      returnEip = this.startEip;
+    }
+    this.fault = false;
+    return false;
+  }
+
+  /** Real-mode delivery through the IVT at IDTR.base (Intel SDM Vol. 3A, 20.1.4). */
+  deliverRealMode(vector: number, returnEip: number): void {
+    const st = this.state;
+    if (vector * 4 + 3 > st.idtrLimit) { this.gp(vector * 8 + 2); return; }
+    const entry = (st.idtrBase[0] + vector * 4) | 0;
+    const ip = this.rdLin16(entry);
+    const cs = this.rdLin16(entry + 2);
+    if (this.fault) return;
+    const fl = this.getFlags();
+    const sp0 = this.getSp();
+    const sp1 = this.spPlus(sp0, -2), sp2 = this.spPlus(sp0, -4), sp3 = this.spPlus(sp0, -6);
+    if (!this.checkWrite(Seg.SS, sp1, 2) || !this.checkWrite(Seg.SS, sp2, 2) || !this.checkWrite(Seg.SS, sp3, 2)) return;
+    this.wr16(Seg.SS, sp1, fl);
+    this.wr16(Seg.SS, sp2, st.segSel[Seg.CS]);
+    this.wr16(Seg.SS, sp3, returnEip);
+    this.setSp(sp3);
+    this.flags = fl & ~(Rflags.IF | Rflags.TF | Rflags.AC | Rflags.RF);
+    this.loadSegReal(Seg.CS, cs);
+    this.eip = ip;
+  }
+
+  // ======================================================================================
+  // Intercepts
+  // ======================================================================================
+
+  /** Called by sensitive handlers: true (and exit info filled) when `cls` is intercepted. */
+  interceptInsn(cls: number): boolean {
+    if ((this.interceptClasses & (1 << cls)) === 0) return false;
+    const e = this.exit;
+    e.kind = ExitKind.Instruction; e.code = cls; e.info1 = 0; e.info2 = 0; e.opcode = this.opcode;
+    this.pendingExit = true;
+    return true;
+  }
+  /** Called by IN/OUT handlers: true when `port` is intercepted. */
+  interceptPort(port: number, size: number, write: boolean): boolean {
+    const map = this.interceptPorts;
+    if (map === null || (map[port >>> 3] & (1 << (port & 7))) === 0) return false;
+    const e = this.exit;
+    e.kind = ExitKind.IoPort; e.code = port; e.info1 = size; e.info2 = write ? 1 : 0; e.opcode = this.opcode;
+    this.pendingExit = true;
+    return true;
+  }
+  /** Called by RDMSR/WRMSR: true when `msr` is intercepted. */
+  interceptMsr(msr: number, write: boolean): boolean {
+    if (this.interceptMsrs === null || !this.interceptMsrs.has(msr >>> 0)) return false;
+    const e = this.exit;
+    e.kind = ExitKind.Msr; e.code = msr >>> 0; e.info1 = write ? 1 : 0; e.info2 = 0; e.opcode = this.opcode;
+    this.pendingExit = true;
+    return true;
+  }
+  /** An intercept fired during the current instruction: the loop rewinds EIP and returns. */
+  pendingExit = false;
+
+  // ======================================================================================
+  // Time
+  // ======================================================================================
+
+  /** Current TSC value as a float64 (exact to 2^53). */
+  readTsc(): number {
+    if (this.driveClock && this.clockPending !== 0) { this.clock.advanceInstructions(this.clockPending); this.clockPending = 0; }
+    return Math.floor(this.clock.now() * this.tscPerNs) + this.tscOffset;
+  }
+
+  /** Read an MSR as [lo, hi] (uint32 pair), or null when the MSR does not exist (#GP). */
+  readMsr(msr: number): [number, number] | null {
+    msr >>>= 0;
+    if (msr === Msr.IA32_TIME_STAMP_COUNTER) { const t = this.readTsc(); return [t % 0x100000000, Math.floor(t / 0x100000000)]; }
+    if (msr === Msr.IA32_APIC_BASE && !this.msrs.has(msr)) return [0xfee00900, 0];
+    if (msr === Msr.IA32_EFER) return this.profile.syscall ? [this.state.efer >>> 0, 0] : null;
+    const v = this.msrs.get(msr);
+    if (v !== undefined) return [v[0] >>> 0, v[1] >>> 0];
+    return this.profile.msrs.includes(msr) ? [0, 0] : null;
+  }
+  /** Write an MSR; false when the MSR does not exist or the value is invalid (#GP). */
+  writeMsr(msr: number, lo: number, hi: number): boolean {
+    msr >>>= 0;
+    if (msr === Msr.IA32_TIME_STAMP_COUNTER) {
+      const want = (hi >>> 0) * 0x100000000 + (lo >>> 0);
+      this.tscOffset += want - this.readTsc();
+      return true;
+    }
+    if (msr === Msr.IA32_EFER) {
+      if (!this.profile.syscall) return false;
+      this.state.efer = (this.state.efer & ~1) | (lo & 1); // SCE only (no long mode yet)
+      return true;
+    }
+    if (!this.profile.msrs.includes(msr) && msr !== Msr.IA32_APIC_BASE) return false;
+    this.msrs.set(msr, [lo >>> 0, hi >>> 0]);
+    return true;
+  }
+
+  // ======================================================================================
+  // The run loop
+  // ======================================================================================
+
+  /**
+   * Execute at most `budget` instructions (REP iterations count individually). Returns a
+   * {@link RunStatus}. Interrupts are taken between instructions when EFLAGS.IF = 1 and no
+   * interrupt shadow is active; a halted CPU wakes on an interrupt (or NMI).
+   */
+  run(budget: number): RunStatus {
+    this.checkA20();
+    let status: RunStatus = RunStatus.BudgetExhausted;
+    let n = 0;
+    const irq = this.interrupts;
+    while (n < budget) {
+      // ---- event window between instructions ----
+      if (this.shadow) {
+        this.shadow = false;
+      } else if (this.nmiPending) {
+        this.nmiPending = false;
+        this.state.halted = false;
+        if (!this.deliver(Exc.NMI, -1, EventType.External, this.eip)) { status = this.tripleFault(); break; }
+      } else if ((this.flags & Rflags.IF) !== 0 && irq.hasInterrupt()) {
+        const vector = irq.acknowledge() & 0xff;
+        this.state.halted = false;
+        this.counters.externalInterrupts++;
+        if (!this.deliver(vector, -1, EventType.External, this.eip)) { status = this.tripleFault(); break; }
+        if (this.pendingExit) { status = this.takeExit(); break; }
+      }
+      if (this.state.halted) { status = RunStatus.Halted; break; }
+      if (this.stopRequested) { this.stopRequested = false; status = RunStatus.Stopped; break; }
+      n++;
+      if (!this.stepInsn()) {
+        if (this.pendingExit) { status = this.takeExit(); break; }
+        status = this.tripleFault();
+        break;
+      }
+      if (this.state.halted) { status = RunStatus.Halted; break; }
+    }
+    if (this.driveClock) { this.clockPending += n; this.clock.advanceInstructions(this.clockPending); this.clockPending = 0; }
+    this.storeToState();
+    return status;
+  }
+
+  /** Execute exactly one instruction (or deliver one pending interrupt); see {@link run}. */
+  step(): RunStatus {
+    return this.run(1);
+  }
+
+  private tripleFault(): RunStatus {
+    this.counters.tripleFaults++;
+    this.state.halted = false;
+    return RunStatus.TripleFault;
+  }
+
+  private takeExit(): RunStatus {
+    this.pendingExit = false;
+    this.counters.intercepts++;
+    return RunStatus.Intercept;
+  }
+
+  /**
+   * Fetch, decode and execute one instruction, then deliver any exception it raised.
+   * Returns false on a triple fault or an intercept exit.
+   */
+  stepInsn(): boolean {
+    this.startEip = this.eip;
+    const tf = (this.flags & Rflags.TF) !== 0;
+    this.segOvr = -1;
+    this.rep = 0;
+    this.lock = false;
+    const def = this.code32 ? 4 : 2;
+    this.os = def;
+    this.as = def;
+    let op = this.fetch8();
+    while (PREFIX[op] !== 0 && !this.fault) {
+      switch (op) {
+        case 0x26: this.segOvr = Seg.ES; break;
+        case 0x2e: this.segOvr = Seg.CS; break;
+        case 0x36: this.segOvr = Seg.SS; break;
+        case 0x3e: this.segOvr = Seg.DS; break;
+        case 0x64: this.segOvr = Seg.FS; break;
+        case 0x65: this.segOvr = Seg.GS; break;
+        case 0x66: this.os = 6 - def; break;
+        case 0x67: this.as = 6 - def; break;
+        case 0xf0: this.lock = true; break;
+        default: this.rep = op; break;
+      }
+      if (this.eip - this.startEip >= 15) { this.gp(0); break; }
+      op = this.fetch8();
+    }
+    if (op === 0x0f && !this.fault) op = 0x100 | this.fetch8();
+    this.opcode = op;
+    if (!this.fault) {
+      if (this.lock && !this.lockAllowed(op)) this.ud();
+      else OPS[op](this);
+    }
+    if (this.pendingExit) {
+      this.fault = false;
+      this.eip = this.startEip;
+      return false;
+    }
+    if (this.fault) {
+      this.fault = false;
+      const vec = this.excVector;
+      this.eip = this.startEip;
+      this.shadow = false;
+      if ((this.interceptExceptions & (1 << vec)) !== 0) {
+        const e = this.exit;
+        e.kind = ExitKind.Exception; e.code = vec; e.info1 = this.excCode; e.info2 = 0; e.opcode = op;
+        this.pendingExit = true;
+        return false;
+      }
+      const code = hasErrorCode(vec) ? (this.excCode < 0 ? 0 : this.excCode) : -1;
+      // traps (INTO, INT3 raised as values) return after the instruction
+      return this.deliver(vec, code, EventType.Exception, exceptionKind(vec) === ExcKind.Trap ? this.eip : this.startEip);
+    }
+    this.instret++;
+    if (tf) {
+      // single-step trap after the instruction (Intel SDM Vol. 3A, 18.3.1.4)
+      this.state.dr[12] |= 0x4000;
+      return this.deliver(Exc.DB, -1, EventType.Exception, this.eip);
+    }
+    return true;
+  }
+
+  private lockAllowed(op: number): boolean {
+    if (LOCKABLE[op] === 0) return false;
+    // peek the ModRM byte: memory destination required; some group members only
+    const save = this.eip;
+    const b = this.fetch8();
+    this.eip = save;
+    if (this.fault) return true;
+    if (b >>> 6 === 3) return false;
+    const reg = (b >>> 3) & 7;
+    if (op === 0xf6 || op === 0xf7) return reg === 2 || reg === 3;
+    if (op === 0xfe || op === 0xff) return reg < 2;
+    if (op === 0x1ba) return reg >= 4;
+    if (op === 0x1c7) return reg === 1;
+    if (op >= 0x80 && op <= 0x83) return reg !== 7;
+    return true;
+  }
+
+  // ======================================================================================
+  // Snapshots and counters
+  // ======================================================================================
+
+  /** The complete CPU state as a JSON-friendly object (core snapshot + interpreter extras). */
+  snapshot(): InterpreterSnapshot {
+    this.storeToState();
+    const msrs: [number, number, number][] = [];
+    for (const [k, v] of this.msrs) msrs.push([k, v[0], v[1]]);
+    return {
+      version: 1, cpu: this.state.snapshot(), shadow: this.shadow, nmiPending: this.nmiPending,
+      msrs, tscOffset: this.tscOffset, instret: this.instret,
+      fpu: { control: this.state.fpuControl, status: this.state.fpuStatus, tag: this.state.fpuTag },
+    };
+  }
+  /** Restore a {@link snapshot}. */
+  restore(s: InterpreterSnapshot): void {
+    this.state.restore(s.cpu);
+    this.shadow = s.shadow;
+    this.nmiPending = s.nmiPending;
+    this.msrs.clear();
+    for (const [k, lo, hi] of s.msrs) this.msrs.set(k, [lo, hi]);
+    this.tscOffset = s.tscOffset;
+    this.instret = s.instret;
+    this.state.fpuControl = s.fpu.control; this.state.fpuStatus = s.fpu.status; this.state.fpuTag = s.fpu.tag;
+    this.fault = false; this.pendingExit = false;
+    this.loadFromState();
+  }
+
+  /** Counters as a plain object (`--stats --json`). */
+  countersSnapshot(): Record<string, number> {
+    const c = this.counters;
+    const out: Record<string, number> = { instructions: this.instret };
+    let classified = 0;
+    for (let i = 1; i < INSN_CLASS_COUNT; i++) classified += c.byClass[i];
+    out['class.other'] = this.instret - classified;
+    const names = INSN_CLASS_NAMES_LOCAL;
+    for (let i = 1; i < INSN_CLASS_COUNT; i++) if (c.byClass[i] !== 0) out[`class.${names[i]}`] = c.byClass[i];
+    for (let v = 0; v < 32; v++) if (c.exceptions[v] !== 0) out[`exception.${v}`] = c.exceptions[v];
+    out.externalInterrupts = c.externalInterrupts;
+    out.softwareInterrupts = c.softwareInterrupts;
+    out.ioReads = c.ioReads;
+    out.ioWrites = c.ioWrites;
+    out.intercepts = c.intercepts;
+    out.tripleFaults = c.tripleFaults;
+    let unimpl = 0;
+    for (let i = 0; i < 512; i++) unimpl += c.unimplemented[i];
+    out.unimplemented = unimpl;
+    return out;
+  }
+}
+
+import { INSN_CLASS_NAMES } from './constants.js';
+const INSN_CLASS_NAMES_LOCAL: readonly string[] = INSN_CLASS_NAMES;
+
+/** Serialized {@link Cpu} state (version 1). */
+export interface InterpreterSnapshot {
+  version: 1;
+  cpu: ReturnType<CpuState['snapshot']>;
+  shadow: boolean;
+  nmiPending: boolean;
+  /** `[msr, lo, hi]` triples. */
+  msrs: [number, number, number][];
+  tscOffset: number;
+  instret: number;
+  fpu: { control: number; status: number; tag: number };
+}
+
+/** Prefix bytes of the legacy encoding (Intel SDM Vol. 2A, 2.1.1). */
+const PREFIX: Uint8Array = (() => {
+  const t = new Uint8Array(256);
+  for (const b of [0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65, 0x66, 0x67, 0xf0, 0xf2, 0xf3]) t[b] = 1;
+  return t;
+})();
