@@ -20,6 +20,7 @@ type ExpectedFile = Record<string, Expected>;
 
 /** The slice: what runs in the default test run, per suite. */
 const SLICE: Record<string, Partial<RunOptions>> = {
+  decoder: {},
   'singlestep-286': { sample: 20 },
   guests: { filter: '/^guests\\/ours\\/(?!bench$)/' },
   lockstep: {},

@@ -27,3 +27,6 @@ export { GdbRemote, GdbProtocolError, GdbPacketScanner, gdbChecksum, gdbFrame, g
 export { ENGINES, engineFactory, type EngineFactory } from './lockstep/engines.js';
 export { PROGRAMS, PROGRAM_BASE, realModeStart } from './lockstep/programs.js';
 export { hexBytes, noDisassembler, type Disassembler } from './lockstep/disasm.js';
+export { decoderDisassembler } from './lockstep/decoder-disasm.js';
+export { decoderSuite, ICED_FILES } from './suites/decoder.js';
+export { checkDecoderVector, checkMemoryVector, vectorSkipReason } from './suites/decoder-check.js';

@@ -4,8 +4,9 @@ import type { Suite } from './suite.js';
 import { lockstepSuite } from './suites/lockstep.js';
 import { singleStep286Suite } from './suites/singlestep.js';
 import { guestsSuite } from './suites/guests.js';
+import { decoderSuite } from './suites/decoder.js';
 
-const SUITES: Suite[] = [singleStep286Suite, guestsSuite, lockstepSuite];
+const SUITES: Suite[] = [decoderSuite, singleStep286Suite, guestsSuite, lockstepSuite];
 
 /** Every registered suite, in the order `all` runs them. */
 export function listSuites(): readonly Suite[] {

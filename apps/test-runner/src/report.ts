@@ -99,6 +99,8 @@ export class Progress {
   private lastDecile = -1;
   private lastDraw = 0;
   private failed = 0;
+  /** FAIL lines printed per suite before the rest are only counted (logs stay readable). */
+  static readonly MAX_FAIL_LINES = 25;
   constructor(out: (t: string) => void, tty: boolean) {
     this.out = out;
     this.tty = tty;
@@ -112,8 +114,11 @@ export class Progress {
   update(e: ProgressEvent): void {
     if (e.record.status === 'fail') {
       this.failed++;
-      if (this.tty) this.out('\r\x1b[K');
-      this.out(`FAIL ${e.suite}/${e.record.id}: ${(e.record.message ?? '').split('\n')[0]}\n`);
+      if (this.failed <= Progress.MAX_FAIL_LINES) {
+        if (this.tty) this.out('\r\x1b[K');
+        this.out(`FAIL ${e.suite}/${e.record.id}: ${(e.record.message ?? '').split('\n')[0]}\n`);
+        if (this.failed === Progress.MAX_FAIL_LINES) this.out(`(further ${e.suite} failures are counted, not listed; see --json / --junit)\n`);
+      }
     }
     if (this.tty) {
       const now = performance.now();

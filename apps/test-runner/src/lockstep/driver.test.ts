@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { Rflags } from '@x86kit/core';
+import { decoderDisassembler } from './decoder-disasm.js';
 import { runLockstep, formatLockstep } from './driver.js';
 import { FaultInjectingEngine } from './fault.js';
 import { PROGRAMS, PROGRAM_BASE } from './programs.js';
@@ -51,5 +52,17 @@ describe('lockstep driver', () => {
     const g = PROGRAMS.find((p) => p.name === 'sum-loop')!;
     const r = await runLockstep(new ToyEngine(), bad, g, { maxSteps: 1000, flagsMask: ~Rflags.AF });
     expect(r.outcome).toBe('stopped');
+  });
+});
+
+describe('lockstep report with the decoder', () => {
+  test('disassembles the instructions before the divergence', async () => {
+    const bad = new FaultInjectingEngine(new ToyEngine('toy'), { afterStep: 5, flipFlags: Rflags.CF }, 'toy+fault');
+    const r = await runLockstep(new ToyEngine('toy'), bad, fib, { maxSteps: 100, disassembler: decoderDisassembler() });
+    const text = formatLockstep(r);
+    expect(text).toMatch(/ {5}#1 +0000:1000 {2}b8 00 00 +mov ax,0x0\n/);
+    expect(text).toMatch(/ {5}#4 +0000:1009 {2}89 c2 +mov dx,ax\n/);
+    expect(text).toMatch(/ {2}=> #5 +0000:100b {2}01 da +add dx,bx\n/);
+    expect(text).toContain('diff (toy → toy+fault):\n    rflags: 2 → 3');
   });
 });

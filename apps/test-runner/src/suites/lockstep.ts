@@ -7,6 +7,7 @@
  *   engine is unavailable here.
  */
 import { Rflags } from '@x86kit/core';
+import { decoderDisassembler } from '../lockstep/decoder-disasm.js';
 import { runLockstep, formatLockstep } from '../lockstep/driver.js';
 import { engineFactory } from '../lockstep/engines.js';
 import { FaultInjectingEngine } from '../lockstep/fault.js';
@@ -54,7 +55,7 @@ export const lockstepSuite: Suite = {
         const a = fa.create();
         const b = fb.create();
         try {
-          const r = await runLockstep(a, b, g, { maxSteps: MAX_STEPS });
+          const r = await runLockstep(a, b, g, { maxSteps: MAX_STEPS, disassembler: decoderDisassembler() });
           if (r.outcome === 'stopped') return { status: CaseStatus.Pass };
           return { status: CaseStatus.Fail, message: r.outcome === 'limit' ? `no HLT within ${MAX_STEPS} instructions` : formatLockstep(r) };
         } finally {
