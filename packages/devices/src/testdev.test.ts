@@ -82,7 +82,7 @@ describe('pci-testdev', () => {
     io.write(0xc100 + 133, 1, 0x00);
     expect(td.count(5)).toBe(1);
     // the memory BAR
-    expect(td.mmio.readMmio(0, 1)).toBe(2); // current test number
+    expect(td.mmio.readMmio(0, 1)).toBe(5); // header byte 0: QEMU's global test index
     td.mmio.writeMmio(0, 1, 1);
     td.mmio.writeMmio(2049, 1, 0x42);
     expect(td.count(1)).toBe(1);

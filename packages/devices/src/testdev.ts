@@ -135,6 +135,7 @@ class PciTest {
   readonly offset: number;
   readonly matchData: boolean;
   readonly data: number;
+  /** `index` is the global test number (0–2 memory BAR, 3–5 I/O BAR), as QEMU numbers them. */
   constructor(index: number, isMem: boolean) {
     const name = `${isMem ? 'mmio' : 'portio'}-${PCI_TESTS[index % 3]}`;
     this.header = new Uint8Array(HDR_SIZE + name.length + 1);
@@ -179,7 +180,7 @@ export class PciTestDev {
       bars: [{ kind: 'memory', size: 4096 }, { kind: 'io', size: 256 }],
       ...(options.onBarChange ? { onBarChange: options.onBarChange } : {}),
     });
-    for (let i = 0; i < 6; i++) this.tests.push(new PciTest(i % 3, i < 3));
+    for (let i = 0; i < 6; i++) this.tests.push(new PciTest(i, i < 3));
     this.mmio = new PciTestBar(this, 0);
     this.portio = new PciTestBar(this, 1);
   }
