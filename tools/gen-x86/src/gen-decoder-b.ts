@@ -1,7 +1,7 @@
 /**
  * Entry point for decoder-B's generators (virtualization class and instruction info):
  * `node dist/gen-decoder-b.js [--bootstrap-info]` writes `packages/decoder/src/generated/
- * {virt-class,info}.ts`. `--bootstrap-info` first rebuilds `data/insn-info.txt` from the iced
+ * {virt-class,info,formatter-tables}.ts`. `--bootstrap-info` first rebuilds `data/insn-info.txt` from the iced
  * InstructionInfo test data (only needed once; the data file is committed).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { loadCodeList } from './code-list.js';
 import { generateVirtClass } from './virt-class.js';
 import { bootstrapInsnInfo, generateInsnInfo } from './insn-info.js';
+import { generateFormatterTables } from './formatter-gen.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const toolRoot = resolve(here, '..');
@@ -24,6 +25,7 @@ export function runDecoderBGenerators(bootstrap: boolean): void {
   if (bootstrap) writeFileSync(infoData, bootstrapInsnInfo(workspaceRoot, codes));
   writeFileSync(join(outDir, 'virt-class.ts'), generateVirtClass(join(toolRoot, 'data', 'virt-class.txt'), codes));
   writeFileSync(join(outDir, 'info.ts'), generateInsnInfo(infoData, codes));
+  writeFileSync(join(outDir, 'formatter-tables.ts'), generateFormatterTables(join(toolRoot, 'data', 'isa.txt')));
 }
 
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -6,6 +6,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateDecoder, parseIsa } from './decoder-gen.js';
+import { runDecoderBGenerators } from './gen-decoder-b.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const toolRoot = join(here, '..');
@@ -18,3 +19,5 @@ for (const f of generateDecoder(isa)) {
   writeFileSync(p, f.content);
   process.stdout.write(`wrote ${f.path} (${f.content.length} bytes)\n`);
 }
+// decoder-B's tables (virtualization class, instruction info, formatter flags).
+runDecoderBGenerators(false);
