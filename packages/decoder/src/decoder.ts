@@ -65,6 +65,7 @@ const TT_NB = new Uint8Array([1, 1, 2, 4, 8, 16, 32, 64, 2, 2, 2, 2, 2, 4, 4, 4,
 const SEG_BY_PREFIX = [Register.ES, Register.CS, Register.SS, Register.DS];
 
 const M_MODRM = 1 << 26;
+const M_OPREG = 1 << 25;
 
 /**
  * x86/x86-64 instruction decoder bound to a bitness. Decodes into a caller-owned, reused
@@ -397,6 +398,8 @@ export class Decoder {
           const frm = (m >> 12) & 15;
           if (frm !== 15 && frm !== rm) continue;
         }
+        // 90 with REX.B is XCHG r8,rAX, not NOP (SDM Vol. 2, NOP / XCHG).
+        if (b === 0x90 && table === T_LEGACY && this.rexB !== 0 && fpp === 0 && (m & M_OPREG) === 0) continue;
         const fl = FORM_FLAGS[f] ?? 0;
         let fos = osNormal;
         if (mode64 && (fl & FormFlag.intelFo64) !== 0) fos = 3;
@@ -655,6 +658,7 @@ export class Decoder {
     const rm = this.rm;
     let defSeg: Register = Register.DS;
     if (this.asz === 16) {
+      if (vsibClass !== 0) this.invalid = true; // VSIB needs a SIB byte: no 16-bit addressing form
       let base: Register = Register.None;
       let index: Register = Register.None;
       switch (rm) {
@@ -798,13 +802,14 @@ export class Decoder {
         this.setImmOffset(insn, nImm, 2);
         const d = (this.readImm(2) << 16) >> 16;
         insn.nearBranchLo = d;
-        insn.opKinds[k] = oe === E.xbegin_2 && this.bitness !== 16 ? (this.bitness === 64 ? OpKind.NearBranch64 : OpKind.NearBranch32) : OpKind.NearBranch16;
+        // XBEGIN's target is EIP/RIP-sized whatever the operand size (SDM Vol. 2, XBEGIN).
+        insn.opKinds[k] = oe === E.xbegin_2 ? (this.bitness === 64 ? OpKind.NearBranch64 : OpKind.NearBranch32) : OpKind.NearBranch16;
         return nImm + 1;
       }
       case E.br32_4: case E.br64_4: case E.xbegin_4: {
         this.setImmOffset(insn, nImm, 4);
         insn.nearBranchLo = this.readImm(4);
-        insn.opKinds[k] = oe === E.br32_4 ? OpKind.NearBranch32 : oe === E.br64_4 ? OpKind.NearBranch64 : this.bitness === 64 ? OpKind.NearBranch64 : this.bitness === 32 ? OpKind.NearBranch32 : OpKind.NearBranch16;
+        insn.opKinds[k] = oe === E.br32_4 ? OpKind.NearBranch32 : oe === E.br64_4 || this.bitness === 64 ? OpKind.NearBranch64 : OpKind.NearBranch32;
         return nImm + 1;
       }
       case E.farbr2_2: case E.farbr4_2: {
@@ -979,9 +984,10 @@ export class Decoder {
       case E.k_rm: this.setReg(insn, k, Register.K0 + this.rm); break;
       case E.k_or_mem: if (isMem) this.decodeMem(insn, k, memSize, 0); else this.setReg(insn, k, Register.K0 + this.rm); break;
       case E.k_vvvv: this.vvvvUsed = true; this.setReg(insn, k, Register.K0 + (this.vvvv & 7)); break;
-      case E.tmm_reg: this.setReg(insn, k, Register.TMM0 + this.reg); break;
-      case E.tmm_rm: this.setReg(insn, k, Register.TMM0 + this.rm); break;
-      case E.tmm_vvvv: this.vvvvUsed = true; this.setReg(insn, k, Register.TMM0 + (this.vvvv & 7)); break;
+      // AMX: TMM0..TMM7 only; VEX.R/B/vvvv selecting tile 8..15 is #UD.
+      case E.tmm_reg: if (regN > 7) this.invalid = true; this.setReg(insn, k, Register.TMM0 + (regN & 7)); break;
+      case E.tmm_rm: if (rmN > 7) this.invalid = true; this.setReg(insn, k, Register.TMM0 + (rmN & 7)); break;
+      case E.tmm_vvvv: this.vvvvUsed = true; if (this.vvvv > 7) this.invalid = true; this.setReg(insn, k, Register.TMM0 + (this.vvvv & 7)); break;
       default:
         this.invalid = true;
         break;

@@ -180,7 +180,15 @@ export function generateDecoder(records: readonly IsaRecord[]): GeneratedFile[] 
 
   const decodable = records
     .map((r, i) => ({ r, i }))
-    .filter(({ r }) => r.decopt === '' && !r.flags.has('no-instr') && r.enc !== 'mvex' && r.code !== 'INVALID');
+    .filter(({ r }) => r.decopt === '' && !r.flags.has('no-instr') && !r.flags.has('no-decode') && r.enc !== 'mvex' && r.code !== 'INVALID');
+  // Intel 64 ignores 66 on near branches in 64-bit mode (SDM Vol. 2, JMP/Jcc/CALL/RET "In 64-bit
+  // mode the operand size is fixed at 64 bits"): where a 64-bit form is marked intel-fo64, the
+  // o16 sibling (same table/opcode/ModRM constraints) is not decodable in 64-bit mode.
+  const fo64Keys = new Set<string>();
+  const siblingKey = (r: IsaRecord): string => `${r.enc}/${r.map}/${r.op}/${r.reg}/${r.rm}/${r.mod}/${r.pp}/${r.as}`;
+  for (const { r } of decodable) if (r.flags.has('intel-fo64')) fo64Keys.add(siblingKey(r));
+  const modesOf = (r: IsaRecord): readonly number[] =>
+    r.os === 16 && fo64Keys.has(siblingKey(r)) ? r.modes.filter((m) => m !== 64) : r.modes;
   interface Slot { table: number; op: number; r: IsaRecord; code: number }
   const slots: Slot[] = [];
   for (const { r, i } of decodable) {
@@ -223,7 +231,7 @@ export function generateDecoder(records: readonly IsaRecord[]): GeneratedFile[] 
         }
       }
       let m = 0;
-      for (const md of r.modes) m |= md === 16 ? 1 : md === 32 ? 2 : 4;
+      for (const md of modesOf(r)) m |= md === 16 ? 1 : md === 32 ? 2 : 4;
       m |= (PP_IDS[r.pp] ?? 0) << 3;
       m |= mod << 6;
       m |= (r.reg < 0 ? 15 : r.reg) << 8;
