@@ -1,2 +1,9 @@
-// Placeholder until this package's issue lands; see the issue tracker.
-export {};
+/**
+ * @x86kit/mmu — x86 paging: the guest page walker for every paging mode, a software TLB for
+ * interpreters, shadow paging for software monitors and nested paging (AMD NPT, Intel EPT) for
+ * hardware-assisted ones, all with event counters.
+ */
+export { PagingMode, Access, PagingContext, TWO32 } from './paging-context.js';
+export { WalkStatus, PageFlags, type GpaTranslator, WalkResult, accessFault, PageWalker } from './walker.js';
+export { TlbCounter, TLB_COUNTER_NAMES, TLB_INVALID, Tlb } from './tlb.js';
+export { TranslateFault, type MmuOptions, Mmu } from './mmu.js';
