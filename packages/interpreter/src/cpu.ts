@@ -161,7 +161,10 @@ export class Cpu extends LazyFlags {
   /** TSC ticks per virtual nanosecond. */
   tscPerNs = 1;
   tscOffset = 0;
-  private clockPending = 0;
+  /** `instret` value already accounted to the clock. */
+  private clockSynced = 0;
+  /** Set by a REP iteration that rewinds EIP: the instruction has not retired yet. */
+  repeat = false;
 
   // ---- linear-address fast path -------------------------------------------------------
   private readonly tlbRTag = new Int32Array(TLB_SIZE).fill(-1);
@@ -794,9 +797,17 @@ export class Cpu extends LazyFlags {
   // Time
   // ======================================================================================
 
+  /** Advance the virtual clock by the instructions retired since the last sync (deterministic time). */
+  private syncClock(): void {
+    if (this.driveClock && this.instret !== this.clockSynced) {
+      this.clock.advanceInstructions(this.instret - this.clockSynced);
+    }
+    this.clockSynced = this.instret;
+  }
+
   /** Current TSC value as a float64 (exact to 2^53). */
   readTsc(): number {
-    if (this.driveClock && this.clockPending !== 0) { this.clock.advanceInstructions(this.clockPending); this.clockPending = 0; }
+    this.syncClock();
     return Math.floor(this.clock.now() * this.tscPerNs) + this.tscOffset;
   }
 
@@ -867,7 +878,7 @@ export class Cpu extends LazyFlags {
       }
       if (this.state.halted) { status = RunStatus.Halted; break; }
     }
-    if (this.driveClock) { this.clockPending += n; this.clock.advanceInstructions(this.clockPending); this.clockPending = 0; }
+    this.syncClock();
     this.storeToState();
     return status;
   }
@@ -932,6 +943,7 @@ export class Cpu extends LazyFlags {
     }
     if (this.fault) {
       this.fault = false;
+      this.repeat = false;
       const vec = this.excVector;
       this.eip = this.startEip;
       this.shadow = false;
@@ -945,7 +957,8 @@ export class Cpu extends LazyFlags {
       // traps (INTO, INT3 raised as values) return after the instruction
       return this.deliver(vec, code, EventType.Exception, exceptionKind(vec) === ExcKind.Trap ? this.eip : this.startEip);
     }
-    this.instret++;
+    if (this.repeat) this.repeat = false;
+    else this.instret++;
     if (tf) {
       // single-step trap after the instruction (Intel SDM Vol. 3A, 18.3.1.4)
       this.state.dr[12] |= 0x4000;
@@ -995,6 +1008,7 @@ export class Cpu extends LazyFlags {
     for (const [k, lo, hi] of s.msrs) this.msrs.set(k, [lo, hi]);
     this.tscOffset = s.tscOffset;
     this.instret = s.instret;
+    this.clockSynced = s.instret;
     this.state.fpuControl = s.fpu.control; this.state.fpuStatus = s.fpu.status; this.state.fpuTag = s.fpu.tag;
     this.fault = false; this.pendingExit = false;
     this.loadFromState();

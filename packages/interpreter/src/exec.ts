@@ -408,6 +408,7 @@ function repEnd(c: Cpu, zfCond: boolean): void {
     if (c.rep === 0xf3 ? zf === 0 : zf !== 0) return;
   }
   c.eip = c.startEip;
+  c.repeat = true;
 }
 function movs(c: Cpu, s: number): void {
   if (!repStart(c)) return;

@@ -10,3 +10,4 @@ export {
 } from './alu.js';
 export { EventType, type EventKind } from './system.js';
 export { type CpuProfile, CPU_PROFILES, Cpuid1Edx } from './profiles.js';
+export { SingleStepAdapter } from './step-adapter.js';
