@@ -1,5 +1,7 @@
 /** Every subcommand of the CLI, registered in help order. */
 import { registerCommand } from './program.js';
 import { infoCommand } from './commands/info.js';
+import { disasmCommand } from './commands/disasm.js';
 
 registerCommand(infoCommand);
+registerCommand(disasmCommand);

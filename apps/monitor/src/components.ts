@@ -7,7 +7,7 @@ export interface ComponentInfo {
 
 export const COMPONENTS: readonly ComponentInfo[] = [
   { name: '@x86kit/core', status: 'available', summary: 'registers, control bits, exceptions, descriptors, CPU state, memory/IO/IRQ/clock' },
-  { name: '@x86kit/decoder', status: 'planned', summary: 'x86/x86-64 decoder, Intel formatter, instruction info, virtualization class' },
+  { name: '@x86kit/decoder', status: 'partial', summary: 'x86/x86-64 decoder (iced vectors), Intel formatter, instruction info, virtualization class; `x86kit disasm`' },
   { name: '@x86kit/mmu', status: 'planned', summary: 'page walks, TLB, shadow paging, nested paging (NPT/EPT)' },
   { name: '@x86kit/devices', status: 'planned', summary: 'PIC, PIT, UART, RTC, i8042, PCI, APIC, QEMU/Bochs test devices' },
   { name: '@x86kit/interpreter', status: 'planned', summary: 'x86 interpreter: real, protected, v8086, paging, x87' },

@@ -269,21 +269,39 @@ export class IntelFormatter {
     return s;
   }
 
-  /** The mnemonic text alone (with prefixes such as `lock`/`rep`). */
+  /** The mnemonic text alone (`add`; `ret far` for far returns), without prefixes. */
   formatMnemonic(insn: Instruction): string {
     if (insn.code === Code.INVALID) return this.upper ? '(BAD)' : '(bad)';
-    return this.prefixes(insn) + this.mnemonicOf(insn);
+    return this.mnemonicOf(insn);
+  }
+
+  /** The prefix keywords written before the mnemonic (`lock `, `rep `, `data16 `...; may be empty). */
+  formatPrefixes(insn: Instruction): string {
+    if (insn.code === Code.INVALID) return '';
+    return this.sizePrefixes(insn) + this.prefixes(insn);
+  }
+
+  /** The operand texts exactly as {@link IntelFormatter.format} writes them (implicit `st` and VSIB masks included). Allocates. */
+  operandTexts(insn: Instruction): string[] {
+    const out: string[] = [];
+    if (insn.code === Code.INVALID) return out;
+    const implicit = this.implicitText[insn.code] ?? null;
+    const n = insn.opCount;
+    if (implicit !== null && n === 0) return implicit.split(this.sep);
+    const fpu = this.fpuImplicit[insn.mnemonic] ?? 0;
+    if (fpu === 1 && n === 1) out.push(this.regText[ST0] ?? '');
+    const vsibMask = insn.memIsVsib && insn.opMask !== Register.None;
+    for (let i = 0; i < n; i++) {
+      if (this.hidden(insn, i)) continue;
+      out.push(this.formatOperand(insn, i));
+      if (i === 0 && vsibMask) out.push(this.regText[insn.opMask] ?? '');
+    }
+    if (fpu === 2 && n === 1) out.push(this.regText[ST0] ?? '');
+    return out;
   }
 
   private mnemonicOf(insn: Instruction): string {
     return this.codeMnemonicText[insn.code] ?? this.mnemonicText[insn.mnemonic] ?? '';
-  }
-
-  /** Number of operands {@link IntelFormatter.format} writes (implicit ones may be hidden). */
-  operandCount(insn: Instruction): number {
-    let c = 0;
-    for (let i = 0; i < insn.opCount; i++) if (!this.hidden(insn, i)) c++;
-    return c;
   }
 
   /** Text of operand `i` (0-based over all operands, including decorators such as `{k1}{z}`). */
