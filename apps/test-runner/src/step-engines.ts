@@ -4,6 +4,7 @@
  */
 import { OptionError } from '@x86kit/core';
 import type { StepEngine } from '@x86kit/test-utils';
+import { InterpreterStepEngine } from './engines/interpreter.js';
 
 /** A named {@link StepEngine} constructor with an availability probe. */
 export interface StepEngineFactory {
@@ -13,11 +14,7 @@ export interface StepEngineFactory {
 }
 
 const FACTORIES: StepEngineFactory[] = [
-  {
-    name: 'interpreter',
-    unavailable: () => 'the @x86kit/interpreter API has not landed yet',
-    create: () => { throw new Error('unavailable'); },
-  },
+  { name: 'interpreter', unavailable: () => null, create: () => new InterpreterStepEngine() },
 ];
 
 /** Add or replace a factory (tests, out-of-tree engines; in-process runs only). */

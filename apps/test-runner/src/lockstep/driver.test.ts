@@ -60,7 +60,7 @@ describe('lockstep report with the decoder', () => {
     const bad = new FaultInjectingEngine(new ToyEngine('toy'), { afterStep: 5, flipFlags: Rflags.CF }, 'toy+fault');
     const r = await runLockstep(new ToyEngine('toy'), bad, fib, { maxSteps: 100, disassembler: decoderDisassembler() });
     const text = formatLockstep(r);
-    expect(text).toMatch(/ {5}#1 +0000:1000 {2}b8 00 00 +mov ax,0x0\n/);
+    expect(text).toMatch(/ {5}#1 +0000:1000 {2}b8 00 00 +mov ax,0\n/);
     expect(text).toMatch(/ {5}#4 +0000:1009 {2}89 c2 +mov dx,ax\n/);
     expect(text).toMatch(/ {2}=> #5 +0000:100b {2}01 da +add dx,bx\n/);
     expect(text).toContain('diff (toy → toy+fault):\n    rflags: 2 → 3');

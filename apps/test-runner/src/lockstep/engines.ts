@@ -1,11 +1,11 @@
 /**
  * Engine factories by name, for the CLI and the lockstep suite: `toy` (the test fixture),
- * `qemu` (QEMU's gdbstub, when `qemu-system-i386` is installed) and, once its API lands,
- * `interpreter`.
+ * `qemu` (QEMU's gdbstub, when `qemu-system-i386` is installed) and `interpreter`.
  */
 import { OptionError } from '@x86kit/core';
 import type { Engine } from './engine.js';
 import { ToyEngine } from './toy-engine.js';
+import { InterpreterEngine } from '../engines/interpreter.js';
 import { findQemu, QemuGdbEngine } from './qemu-engine.js';
 
 /** A named engine constructor with an availability probe. */
@@ -24,10 +24,7 @@ export const ENGINES: readonly EngineFactory[] = [
     unavailable: () => (findQemu() === null ? 'qemu-system-i386 is not installed' : null),
     create: () => new QemuGdbEngine({ binary: findQemu() ?? 'qemu-system-i386' }),
   },
-  {
-    name: 'interpreter', description: '@x86kit/interpreter',
-    unavailable: () => 'the @x86kit/interpreter stepping API has not landed yet', create: () => { throw new Error('unavailable'); },
-  },
+  { name: 'interpreter', description: '@x86kit/interpreter', unavailable: () => null, create: () => new InterpreterEngine() },
 ];
 
 /** A factory by name. @throws OptionError for unknown names. */
