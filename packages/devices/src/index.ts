@@ -27,3 +27,10 @@ export {
   createI440fxHostBridge, createPiix3IsaBridge, piixPirqRoute,
 } from './pci.js';
 export { PcTestDev, type PcTestDevOptions, PciTestDev } from './testdev.js';
+export {
+  LocalApic, type LocalApicOptions, type LocalApicSnapshot, ApicBus, IpiMessage, ApicReg, ApicDelivery, ApicLvt,
+  ApicTimerMode, ApicEsr, ApicBaseMsr, LAPIC_COUNTERS, type LapicCounter,
+} from './lapic.js';
+export {
+  IoApic, type IoApicOptions, type IoApicSnapshot, type ApicDeliver, IoApicRte, IOAPIC_COUNTERS, type IoApicCounter,
+} from './ioapic.js';
