@@ -34,3 +34,5 @@ export {
 export {
   IoApic, type IoApicOptions, type IoApicSnapshot, type ApicDeliver, IoApicRte, IOAPIC_COUNTERS, type IoApicCounter,
 } from './ioapic.js';
+export { AcpiPmTimer, type AcpiPmTimerOptions, PM_TIMER_HZ } from './pm-timer.js';
+export { FwCfg, type FwCfgOptions, FwCfgKey } from './fw-cfg.js';
