@@ -1,0 +1,65 @@
+/**
+ * Interpreter speed on our own benchmark guest (src/__fixtures__/bench-guest.asm): an ALU mix,
+ * a memory copy and a call/ret loop in flat 32-bit protected mode, with paging off and on
+ * (4 MiB PSE identity page). Reports MIPS (retired guest instructions per second). The anchor
+ * of the ALU mix is the same ten operations written directly in JS in this run, so the ratio
+ * is the interpretation overhead on this host.
+ */
+import { BenchSuite } from '@x86kit/bench';
+import { PhysicalMemoryBus } from '@x86kit/core';
+import { Cpu, RunStatus } from './index.js';
+import { BENCH_GUEST_HEX } from './__fixtures__/bench-guest.js';
+
+function hex(s: string): Uint8Array {
+  const out = new Uint8Array(s.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(s.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
+
+function machine(paging: boolean): Cpu {
+  const bus = new PhysicalMemoryBus();
+  bus.mapRam(0, 4 << 20);
+  bus.load(0x7c00, hex(BENCH_GUEST_HEX));
+  const cpu = new Cpu({ memory: bus });
+  cpu.loadSegReal(1, 0);
+  cpu.loadSegReal(2, 0);
+  cpu.eip = 0x7c00;
+  cpu.setReg(4, 3, paging ? 1 : 0);
+  if (cpu.run(1000) !== RunStatus.Halted) throw new Error('bench guest setup failed');
+  return cpu;
+}
+
+const ITER = 100_000;
+function loop(cpu: Cpu, entry: number, perIter: number, extra = 1): () => void {
+  return () => {
+    cpu.state.halted = false;
+    cpu.eip = entry;
+    cpu.setReg(4, 1, ITER);
+    const before = cpu.instret;
+    const st = cpu.run(ITER * perIter + extra);
+    if (st !== RunStatus.Halted || cpu.instret - before !== ITER * perIter + extra) throw new Error('bench loop did not complete');
+  };
+}
+
+let sink = 0;
+const suite = new BenchSuite('interpreter');
+for (const paging of [false, true]) {
+  const cpu = machine(paging);
+  const tag = paging ? 'paging on' : 'paging off';
+  const alu = { name: `ALU mix (${tag})`, unit: 'MIPS', work: (ITER * 10 + 1) / 1e6, fn: loop(cpu, 0x7d00, 10) };
+  if (!paging) {
+    suite.rate(alu, {
+      name: 'same ALU mix as JS', unit: 'MIPS', work: (ITER * 10) / 1e6, fn: () => {
+        let a = 1, b = 2, c = ITER, d = 3, s = 4, di = 5, zf = 0;
+        while (c !== 0) { a = (a + b) | 0; d ^= a; b = (b - c) | 0; s &= d; di |= a; a <<= 1; b = (b + 1) | 0; zf = a === d ? 1 : 0; c--; }
+        sink += a + b + d + s + di + zf;
+      },
+    });
+  } else {
+    suite.rate(alu);
+  }
+  suite.rate({ name: `memory copy (${tag})`, unit: 'MIPS', work: (ITER * 6 + 3) / 1e6, fn: loop(cpu, 0x7e00, 6, 3) });
+  suite.rate({ name: `call/ret (${tag})`, unit: 'MIPS', work: (ITER * 6 + 1) / 1e6, fn: loop(cpu, 0x7f00, 6) });
+}
+suite.finish();
+if (sink === 0.5) console.log(sink);
