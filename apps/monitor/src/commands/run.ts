@@ -6,12 +6,11 @@
 import { readFileSync, writeSync, openSync, closeSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
-import { CpuState, ExitCode, GuestImageError, OptionError, X86KitError } from '@x86kit/core';
+import { ExitCode, GuestImageError, OptionError } from '@x86kit/core';
 import {
-  Machine, pcDevices, pcE820, loadGuestImage, detectImageFormat, loadBios, StopReason, type RunResult, type BootState, type CpuFactory, type MachineCpu,
+  Machine, pcDevices, pcE820, loadGuestImage, detectImageFormat, loadBios, StopReason, type RunResult, type BootState, type CpuFactory, interpreterCpu,
 } from '@x86kit/machine';
 import type { CliIo, CommandModule } from '../program.js';
-import { interpreterCpuFactory } from '../engine.js';
 
 /** Options as commander hands them over. */
 interface RunOptions {
@@ -157,7 +156,7 @@ export function exitFor(r: RunResult, expectStatus: number | undefined): { code:
 }
 
 /** Execute `x86kit run` (exported for tests and embedders). */
-export async function runCommand(image: string | undefined, o: RunOptions, io: CliIo, cpuFactory?: CpuFactory): Promise<number> {
+export function runCommand(image: string | undefined, o: RunOptions, io: CliIo, cpuFactory?: CpuFactory): number {
   const ramSize = parseMemSize(o.mem);
   const maxInstructions = parseCount('--max-instructions', o.maxInstructions, true);
   const timeoutS = parseCount('--timeout', o.timeout, false);
@@ -180,12 +179,7 @@ export async function runCommand(image: string | undefined, o: RunOptions, io: C
     return { data: readImage(path, 'module'), cmdline: spec };
   });
 
-  const engine = cpuFactory ?? (await interpreterCpuFactory());
-  // Without an engine the image is still loaded (so bad images report as such), then we stop.
-  const factory: CpuFactory = engine ?? ((): MachineCpu => ({
-    state: new CpuState(), instret: 0, interrupts: { hasInterrupt: () => false, acknowledge: () => 0 },
-    run: () => 2, loadFromState: () => {},
-  }));
+  const factory: CpuFactory = cpuFactory ?? interpreterCpu();
   const capture = o.json === true && o.serial === 'stdio';
   const serial = serialSink(o.serial, io, capture);
   const interruptsByVector = new Float64Array(256);
@@ -217,9 +211,6 @@ export async function runCommand(image: string | undefined, o: RunOptions, io: C
     });
     boot = loaded.boot;
     format = loaded.format;
-  }
-  if (engine === null) {
-    throw new X86KitError('NO_CPU_ENGINE', 'this build has no CPU engine: @x86kit/interpreter does not export Cpu yet');
   }
   if (o.trace === true) for (const line of boot.notes) io.err(`x86kit: ${line}\n`);
   if (o.trace === true) {
@@ -268,8 +259,8 @@ export const runCommandModule: CommandModule = {
       .option('--stats', 'print run statistics after the guest stops')
       .option('--json', 'print the result and statistics as JSON (serial output included when on stdio)')
       .option('--trace', 'print loader steps and every port access on stderr')
-      .action(async (image: string | undefined, opts: RunOptions) => {
-        setExit(await runCommand(image, opts, io));
+      .action((image: string | undefined, opts: RunOptions) => {
+        setExit(runCommand(image, opts, io));
       });
   },
 };
