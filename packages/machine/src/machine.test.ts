@@ -133,6 +133,21 @@ describe('Machine', () => {
     expect(pcWith([out(0xcf9, 0x06), hlt]).m.run().reason).toBe(StopReason.Reset);
   });
 
+  test('PC device set: ACPI PM timer follows virtual time, fw_cfg signature, CMOS memory size', () => {
+    const { m } = pcWith([nop], { ram: 64 * MB });
+    const t0 = m.io.read(0x608, 4);
+    m.run({ maxInstructions: 1_000_000 });                 // 1 ms of virtual time
+    const ticks = (m.io.read(0x608, 4) - t0) & 0xffffff;
+    expect(ticks).toBeGreaterThanOrEqual(3579);          // 3.579545 MHz
+    expect(ticks).toBeLessThanOrEqual(3581);
+    m.io.write(0x510, 2, 0);                              // FW_CFG_SIGNATURE
+    expect(String.fromCharCode(...[0, 1, 2, 3].map(() => m.io.read(0x511, 1)))).toBe('QEMU');
+    m.io.write(0x70, 1, 0x30);
+    const lo = m.io.read(0x71, 1);
+    m.io.write(0x70, 1, 0x31);
+    expect(lo | (m.io.read(0x71, 1) << 8)).toBe(63 * 1024);
+  });
+
   test('3 GiB of guest RAM costs only what is touched', () => {
     const { m } = pcWith([hlt], { ram: 3 * 1024 * MB });
     m.memory.write32(0xbffff000, 0xdeadbeef);

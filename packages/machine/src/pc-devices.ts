@@ -10,11 +10,15 @@
  * | 16550A UART COM1 | 0x3F8–0x3FF | 4 |
  * | i8042 keyboard controller (A20, reset) | 0x60, 0x64 | 1 |
  * | isa-debug-exit | 0xF4 (4 ports) | — |
+ * | ACPI PM timer (the FADT's PM_TMR_BLK) | 0x608 (4 ports) | — |
+ * | QEMU fw_cfg (signature, RAM size, CPUs) | 0x510–0x511 | — |
  * | system control port A (A20, reset) | 0x92 | — |
  * | PIIX reset control | 0xCF9 | — |
  * | POST code sink | 0x80 | — |
  */
-import { I8042, IsaDebugExit, PicPair, Pit8254, PostCodePort, Rtc146818, SystemControlPortA, Uart16550 } from '@x86kit/devices';
+import {
+  AcpiPmTimer, FwCfg, I8042, IsaDebugExit, PicPair, Pit8254, PostCodePort, Rtc146818, SystemControlPortA, Uart16550,
+} from '@x86kit/devices';
 import type { DeviceSet, MachineContext } from './machine.js';
 import { ResetControlPort } from './platform-ports.js';
 
@@ -67,12 +71,16 @@ export function pcDevices(options: PcDeviceOptions = {}): DeviceSet {
     io.map(0xcf9, 1, cf9);
     const post = new PostCodePort();
     io.map(PostCodePort.DEFAULT_PORT, 1, post);
+    const pmTimer = new AcpiPmTimer({ clock });
+    io.map(AcpiPmTimer.DEFAULT_PORT, 4, pmTimer);
+    const fwCfg = new FwCfg({ ramSize: ctx.ramSize, cpus: 1 });
+    io.map(FwCfg.DEFAULT_BASE, 2, fwCfg);
     return {
       interrupts: pic,
-      devices: { pic, pit, rtc, com1, i8042, debugExit, port92, cf9, post },
+      devices: { pic, pit, rtc, com1, i8042, debugExit, port92, cf9, post, pmTimer, fwCfg },
       counters: () => {
         const out: Record<string, number> = {};
-        for (const [name, set] of [['pic', pic.counters], ['pit', pit.counters], ['rtc', rtc.counters], ['com1', com1.counters], ['i8042', i8042.counters]] as const) {
+        for (const [name, set] of [['pic', pic.counters], ['pit', pit.counters], ['rtc', rtc.counters], ['com1', com1.counters], ['i8042', i8042.counters], ['fwcfg', fwCfg.counters]] as const) {
           const snap = set.snapshot() as Record<string, number>;
           for (const [k, v] of Object.entries(snap)) out[`${name}.${k}`] = v;
         }
