@@ -23,7 +23,7 @@ const SLICE: Record<string, Partial<RunOptions>> = {
   decoder: {},
   // All 325,000 tests: the interpreter runs them in about 10 s on one core.
   'singlestep-286': {},
-  guests: { filter: '/^guests\\/ours\\/(?!bench$)/' },
+  guests: {},
   // QEMU is not needed: the pair cases run the interpreter against the toy fixture engine.
   lockstep: { options: { engines: 'interpreter,toy' } },
 };

@@ -4,7 +4,11 @@
  * status in QEMU's convention, `(value << 1) | 1`.
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { OptionError } from '@x86kit/core';
+import { Cpu } from '@x86kit/interpreter';
+import { Machine, StopReason, loadGuestImage, pcDevices, pcE820, type CpuFactory } from '@x86kit/machine';
 import { findQemu } from './lockstep/qemu-engine.js';
 
 /** What to boot. */
@@ -60,14 +64,41 @@ export const qemuGuestRunner: GuestRunner = {
   },
 };
 
-const RUNNERS: GuestRunner[] = [
-  qemuGuestRunner,
-  {
-    name: 'machine',
-    unavailable: () => 'the @x86kit/machine run API has not landed yet',
-    run: () => Promise.reject(new Error('unavailable')),
+/** The interpreter on the machine's buses; the machine drives the clock itself. */
+const interpreterFactory: CpuFactory = ({ memory, io, clock }) => new Cpu({ memory, io, clock, driveClock: false });
+
+/** Guest RAM of the x86kit machine runs: QEMU's default, 128 MiB (allocated lazily). */
+const MACHINE_RAM = 128 << 20;
+
+/**
+ * x86kit's own PC: `@x86kit/machine` with the interpreter CPU and the default PC device set
+ * (the QEMU-compatible one: COM1, isa-debug-exit at 0xf4, PIC, PIT, RTC, ...). The kernel
+ * command line is `NAME ARGS` as QEMU's multiboot loader passes it. `-smp` and other
+ * `extra_params` are not modelled (one CPU); they are ignored.
+ */
+export const machineGuestRunner: GuestRunner = {
+  name: 'machine',
+  unavailable: () => null,
+  run(req: GuestRunRequest): Promise<GuestRunResult> {
+    let serial = '';
+    const machine = new Machine({
+      ramSize: MACHINE_RAM, cpu: interpreterFactory, devices: pcDevices(),
+      serialOut: (b) => { serial += String.fromCharCode(b); },
+    });
+    const name = basename(req.image);
+    const loaded = loadGuestImage(machine.memory, readFileSync(req.image), {
+      name, memoryMap: pcE820(MACHINE_RAM), cmdline: req.append === '' ? name : `${name} ${req.append}`,
+    });
+    machine.start(loaded.boot);
+    const r = machine.run({ timeoutMs: req.timeoutSec * 1000 });
+    if (r.reason === StopReason.DebugExit) return Promise.resolve({ exitStatus: r.exitStatus ?? 1, serial, timedOut: false });
+    if (r.reason === StopReason.Timeout || r.reason === StopReason.InstructionLimit) return Promise.resolve({ exitStatus: null, serial, timedOut: true });
+    // Triple fault / reset stop like QEMU -no-reboot (status 0); a guest halted forever never exits.
+    return Promise.resolve({ exitStatus: 0, serial: `${serial}\n[x86kit: ${r.reason}: ${r.detail}]`, timedOut: false });
   },
-];
+};
+
+const RUNNERS: GuestRunner[] = [machineGuestRunner, qemuGuestRunner];
 
 /** Add or replace a runner (tests; in-process runs only). */
 export function registerGuestRunner(r: GuestRunner): void {
