@@ -152,10 +152,10 @@ export class PageWalker {
   }
 
   /** Read the entry at (guest-)physical `ea` into eLo/eHi and record it; false on a nested fault. */
-  private fetch(ea: number, wide: boolean, level: number, r: WalkResult, access: number): boolean {
+  private fetch(ea: number, wide: boolean, level: number, r: WalkResult): boolean {
     let hpa = ea;
     if (this.nested !== null) {
-      hpa = this.nested.translateGpa(ea, access, true, r);
+      hpa = this.nested.translateGpa(ea, Access.Read, true, r); // paging-structure reads are data reads
       if (hpa < 0) return false;
     }
     const lo = this.mem.read32(hpa) | 0;
@@ -195,7 +195,7 @@ export class PageWalker {
     let perm = PageFlags.User | PageFlags.Write;
     let lo = 0, hi = 0, base = 0, shift = 12;
     if (mode === PagingMode.Legacy32) {
-      if (!this.fetch(ctx.rootTable + ((laLo >>> 22) << 2), false, 2, r, access)) return WalkStatus.Nested;
+      if (!this.fetch(ctx.rootTable + ((laLo >>> 22) << 2), false, 2, r)) return WalkStatus.Nested;
       lo = this.eLo;
       if ((lo & P) === 0) { r.errorCode = ecNp; return WalkStatus.PageFault; }
       if ((lo & US) === 0) perm &= ~PageFlags.User;
@@ -207,7 +207,7 @@ export class PageWalker {
         base = ((lo & 0xffc00000) >>> 0) + ((lo >>> 13) & 0xff) * TWO32;
         shift = 22;
       } else {
-        if (!this.fetch(((lo & 0xfffff000) >>> 0) + (((laLo >>> 12) & 0x3ff) << 2), false, 1, r, access)) return WalkStatus.Nested;
+        if (!this.fetch(((lo & 0xfffff000) >>> 0) + (((laLo >>> 12) & 0x3ff) << 2), false, 1, r)) return WalkStatus.Nested;
         lo = this.eLo;
         if ((lo & P) === 0) { r.errorCode = ecNp; return WalkStatus.PageFault; }
         if ((lo & US) === 0) perm &= ~PageFlags.User;
@@ -227,7 +227,7 @@ export class PageWalker {
           const j = r.levels++;
           r.entryAddr[j] = ea; r.entryHpa[j] = ea; r.entryLo[j] = lo; r.entryHi[j] = hi; r.entryLevel[j] = 3;
         } else {
-          if (!this.fetch(ea, true, 3, r, access)) return WalkStatus.Nested;
+          if (!this.fetch(ea, true, 3, r)) return WalkStatus.Nested;
           lo = this.eLo; hi = this.eHi;
         }
         if ((lo & P) === 0) { r.errorCode = ecNp; return WalkStatus.PageFault; }
@@ -248,7 +248,7 @@ export class PageWalker {
           case 2: idx = (laLo >>> 21) & 0x1ff; break;
           default: idx = (laLo >>> 12) & 0x1ff; break;
         }
-        if (!this.fetch(table + idx * 8, true, level, r, access)) return WalkStatus.Nested;
+        if (!this.fetch(table + idx * 8, true, level, r)) return WalkStatus.Nested;
         lo = this.eLo; hi = this.eHi;
         if ((lo & P) === 0) { r.errorCode = ecNp; return WalkStatus.PageFault; }
         const ps = (lo & PS) !== 0 && level > 1;

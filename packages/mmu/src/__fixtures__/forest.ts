@@ -69,3 +69,4 @@ export class FlatMemory implements GuestMemory {
   writeBytes(pa: number, src: Uint8Array): void { for (let i = 0; i < src.length; i++) this.write8(pa + i, src[i]); }
   load(pa: number, src: Uint8Array): void { this.bytes.set(src, pa); }
 }
+
