@@ -12,6 +12,7 @@ import {
   FORM_OPS,
   FORM_TUPLE,
   FormFlag,
+  OPTION_ONLY_SLOTS,
   OperandEncoding as E,
 } from './generated/tables.js';
 import { EncodingKind, Instruction, OpKind, type RoundingControl } from './instruction.js';
@@ -61,6 +62,14 @@ const TT_NB = new Uint8Array([1, 1, 2, 4, 8, 16, 32, 64, 2, 2, 2, 2, 2, 4, 4, 4,
     TT_NB[8 + i] = b[i] ?? 1;
   }
 })();
+
+/** True if (table, opcode, ModRM or -1) is a slot defined only by non-default decoder options. */
+function isOptionOnlySlot(table: number, op: number, modrm: number): boolean {
+  const key = modrm < 0 ? (table << 16) | (op << 8) | 0x1000000 : (table << 16) | (op << 8) | modrm;
+  const a = OPTION_ONLY_SLOTS;
+  for (let i = 0; i < a.length; i++) if (a[i] === key) return true;
+  return false;
+}
 
 const SEG_BY_PREFIX = [Register.ES, Register.CS, Register.SS, Register.DS];
 
@@ -119,6 +128,7 @@ export class Decoder {
   private dispLo = 0;
   private tupleN = 1;
   private invalid = false;
+  private earlyInvalid = false;
   private vvvvUsed = false;
   private v2Used = false;
 
@@ -174,6 +184,7 @@ export class Decoder {
     this.start = start;
     this.end = start + avail;
     this.invalid = false;
+    this.earlyInvalid = false;
     this.vvvvUsed = false;
     this.v2Used = false;
     this.isByte = -1;
@@ -290,14 +301,14 @@ export class Decoder {
         ppId = (p1 & 3) + 1;
         const mm = p0 & 0x1f;
         if (mm >= 1 && mm <= 3) table = T_VEX + mm - 1;
-        else table = -1;
+        else table = mm === 0 ? -2 : -1; // -2: map 0 (iced-x86 also fetches a ModRM byte)
         b = this.u8(pos + 2);
         pos += 3;
       } else {
         enc = EncodingKind.EVEX;
         const p1 = this.u8(pos + 1);
         const p2 = this.u8(pos + 2);
-        if ((p0 & 0x08) !== 0 || (p1 & 0x04) === 0) this.invalid = true;
+        if ((p0 & 0x08) !== 0 || (p1 & 0x04) === 0) this.earlyInvalid = true;
         this.rexR = mode64 ? (~p0 >> 7) & 1 : 0;
         this.rexX = mode64 ? (~p0 >> 6) & 1 : 0;
         this.rexB = mode64 ? (~p0 >> 5) & 1 : 0;
@@ -309,6 +320,11 @@ export class Decoder {
         this.vexL = (p2 >> 5) & 3;
         this.evexB = (p2 >> 4) & 1;
         this.evexV2 = (~p2 >> 3) & 1;
+        if (!mode64) {
+          // Outside 64-bit mode EVEX.V' must be 1 (register numbers above 7 do not exist).
+          if (this.evexV2 !== 0) this.invalid = true;
+          this.evexV2 = 0;
+        }
         this.aaa = p2 & 7;
         const mm = p0 & 7;
         if (mm >= 1 && mm <= 3) table = T_EVEX_0F + mm - 1;
@@ -343,7 +359,10 @@ export class Decoder {
 
     // --- ModRM ---
     let idx = table < 0 ? -1 : table * 256 + b;
-    const needModrm = idx < 0 ? enc !== EncodingKind.Legacy : (DISPATCH_MODRM[idx] ?? 0) !== 0;
+    const vexMap0 = table === -2;
+    if (table < 0) table = -1;
+    const needModrm =
+      idx >= 0 ? DISPATCH_MODRM[idx] !== 0 || (enc !== EncodingKind.Legacy && DISPATCH_START[idx] === DISPATCH_START[idx + 1]) : enc === EncodingKind.EVEX || vexMap0;
     let modrm = 0;
     if (needModrm || table === T_3DNOW) {
       modrm = this.u8(pos);
@@ -377,6 +396,9 @@ export class Decoder {
     const l = enc === EncodingKind.EVEX && this.evexB !== 0 && mod === 3 ? 2 : this.vexL;
     let form = -1;
     let os = osNormal;
+    let modFail = -1;
+    let anyModeForm = false;
+    let modFailOs = 0;
     for (let pass = 0; pass < 2 && idx >= 0 && form < 0; pass++) {
       if (pass === 1) {
         // REX.W on an instruction without a 64-bit form is ignored (operand size 32).
@@ -388,11 +410,10 @@ export class Decoder {
       for (let f = DISPATCH_START[idx] ?? 0; f < fEnd; f++) {
         const m = FORM_MATCH[f] ?? 0;
         if ((m & modeBit) === 0) continue;
+        anyModeForm = true;
         const fpp = (m >> 3) & 7;
         if (fpp !== 0 && fpp !== ppId) continue;
         if ((m & M_MODRM) !== 0) {
-          const fmod = (m >> 6) & 3;
-          if (fmod === 1 ? mod === 3 : fmod === 2 && mod !== 3) continue;
           const freg = (m >> 8) & 15;
           if (freg !== 15 && freg !== reg) continue;
           const frm = (m >> 12) & 15;
@@ -413,6 +434,18 @@ export class Decoder {
         if (fw !== 0 && fw - 1 !== w && (mode64 || (fl & FormFlag.WIG32) === 0)) continue;
         const fL = (m >> 22) & 7;
         if (fL !== 0 && fL - 1 !== l) continue;
+        // EVEX.b on a register operand means rounding/SAE; forms without either do not exist.
+        if (enc === EncodingKind.EVEX && this.evexB !== 0 && mod === 3 && (fl & (FormFlag.er | FormFlag.sae)) === 0) continue;
+        const fmod = (m >> 6) & 3;
+        if (fmod === 1 ? mod === 3 : fmod === 2 && mod !== 3) {
+          // Register-only / memory-only form used with the other ModRM.mod: #UD, but the
+          // instruction is still fetched whole (length as if valid).
+          if (modFail < 0 && fmod === 2 && ((m >> 12) & 15) === 15) {
+            modFail = f;
+            modFailOs = fos;
+          }
+          continue;
+        }
         form = f;
         os = fos;
         break;
@@ -426,10 +459,19 @@ export class Decoder {
     insn.segmentPrefix = seg;
     insn.rex = rex;
 
-    if (form < 0) {
-      // Unknown opcode: consume the ModRM operand so the length covers it, then report #UD.
-      if (end3dnow !== 0) this.pos = end3dnow;
-      else if (needModrm && mod !== 3) this.skipMem();
+    if (form < 0 && modFail >= 0 && !this.invalid) {
+      form = modFail;
+      os = modFailOs;
+      this.invalid = true;
+    }
+    if (form < 0 || this.earlyInvalid) {
+      // No form matches (#UD). Length convention (same as iced-x86): through the ModRM byte,
+      // which is read even for opcodes that have none, but no SIB/displacement/immediate; an
+      // invalid VEX/XOP/EVEX map ends after the opcode byte; 3DNow! includes its suffix.
+      this.pos = end3dnow !== 0 ? end3dnow : pos;
+      if (enc === EncodingKind.Legacy) {
+        if (needModrm ? isOptionOnlySlot(table, b, modrm) : !anyModeForm) this.pos++;
+      }
       return this.finishInvalid(insn);
     }
 
@@ -500,6 +542,7 @@ export class Decoder {
         insn.hasRepne = repLast === 0xf2;
       }
       if (p66 && (flags & FormFlag.no66) !== 0) this.invalid = true;
+      if (repLast !== 0 && (flags & FormFlag.noF2f3) !== 0) this.invalid = true;
       const memOp = mod !== 3 && needModrm;
       if (lock) {
         if ((flags & FormFlag.lock) === 0 || !memOp) this.invalid = true;
@@ -520,6 +563,7 @@ export class Decoder {
           else insn.opMask = (Register.K0 + this.aaa) as Register;
         } else if ((flags & FormFlag.knz) !== 0) this.invalid = true;
         if (this.evexZ !== 0) {
+          if (this.aaa === 0) this.invalid = true; // zeroing-masking needs an opmask
           if ((flags & FormFlag.z) === 0 || (mod !== 3 && needModrm && (flags & FormFlag.z) === 0)) this.invalid = true;
           insn.zeroingMasking = true;
         }
@@ -980,10 +1024,11 @@ export class Decoder {
       case E.zmm_rm: this.setReg(insn, k, Register.ZMM0 + rmN); break;
       case E.zmm_or_mem: if (isMem) this.decodeMem(insn, k, memSize, 0); else this.setReg(insn, k, Register.ZMM0 + rmN); break;
       case E.zmm_vvvv: case E.zmmp3_vvvv: this.vvvvUsed = true; this.v2Used = true; this.setReg(insn, k, Register.ZMM0 + (this.vvvv | (this.evexV2 << 4))); break;
-      case E.k_reg: case E.kp1_reg: this.setReg(insn, k, Register.K0 + this.reg); break;
-      case E.k_rm: this.setReg(insn, k, Register.K0 + this.rm); break;
+      // Opmask registers: only K0..K7; R/R'/vvvv bits selecting 8..31 are #UD (B/X are ignored).
+      case E.k_reg: case E.kp1_reg: if (regN > 7) this.invalid = true; this.setReg(insn, k, Register.K0 + this.reg); break;
+      case E.k_rm: this.setReg(insn, k, Register.K0 + this.rm); break; // VEX.B/EVEX.X ignored
       case E.k_or_mem: if (isMem) this.decodeMem(insn, k, memSize, 0); else this.setReg(insn, k, Register.K0 + this.rm); break;
-      case E.k_vvvv: this.vvvvUsed = true; this.setReg(insn, k, Register.K0 + (this.vvvv & 7)); break;
+      case E.k_vvvv: this.vvvvUsed = true; this.v2Used = true; if (this.vvvv > 7 || this.evexV2 !== 0) this.invalid = true; this.setReg(insn, k, Register.K0 + (this.vvvv & 7)); break;
       // AMX: TMM0..TMM7 only; VEX.R/B/vvvv selecting tile 8..15 is #UD.
       case E.tmm_reg: if (regN > 7) this.invalid = true; this.setReg(insn, k, Register.TMM0 + (regN & 7)); break;
       case E.tmm_rm: if (rmN > 7) this.invalid = true; this.setReg(insn, k, Register.TMM0 + (rmN & 7)); break;

@@ -139,11 +139,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const KNOWN = join(here, '__fixtures__', 'iced-known-failures.txt');
 const dataDir = icedConformanceDir();
 const KNOWN_HEADER = `# iced vector lines the decoder does not pass: <file>:<line> <vector> ==> <first mismatch>
-# Reasons:
-# - DB E5, DF E1, DF E2, 0F 04, 0F 0A (2 bytes, no decoder options): iced expects NoMoreBytes; x86kit
-#   reports InvalidInstruction with length 2. These opcodes only exist with non-default options
-#   (287XL FRSTPM, FNSTDW/FNSTSG, 286 STOREALL, CL1INVMB); with the default (modern Intel) rules they
-#   are #UD at 2 bytes. (iced-x86 1.21 itself reads one more byte here: DB E5 90 is INVALID with length 3.)
+# (currently none: every default-options line passes)
 `;
 
 const DECODER_FILES = [

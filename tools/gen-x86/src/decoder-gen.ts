@@ -137,7 +137,7 @@ export const MATCH = {
 export const FLAG_NAMES = [
   'lock', 'rep', 'repe', 'repne', 'xacquire', 'xrelease', 'bnd', 'notrack',
   'k', 'z', 'b', 'er', 'sae', 'knz', 'ignores-mod', 'do64', 'intel-fo64', 'no66',
-  'ig-opmask', 'er-imm', 'no-er-sae', 'unique-reg-nums', 'unique-dest-reg-num', 'amd-lock-reg-bit', 'ignore-er', 'nop', 'res-nop', 'WIG32',
+  'ig-opmask', 'er-imm', 'no-er-sae', 'unique-reg-nums', 'unique-dest-reg-num', 'amd-lock-reg-bit', 'ignore-er', 'nop', 'res-nop', 'WIG32', 'no-f2f3',
 ] as const;
 
 const TUPLE_TYPES = ['', 'N1', 'N2', 'N4', 'N8', 'N16', 'N32', 'N64', 'N4b2', 'N8b2', 'N16b2', 'N32b2', 'N64b2', 'N8b4', 'N16b4', 'N32b4', 'N64b4', 'N16b8', 'N32b8', 'N64b8'] as const;
@@ -265,6 +265,21 @@ export function generateDecoder(records: readonly IsaRecord[]): GeneratedFile[] 
   }
   start[DISPATCH_TABLES.length * 256] = fCode.length;
   for (const idx of modrmAnyOption) hasModrm[idx] = 1;
+  // Slots that only non-default decoder options define (Cyrix/287/286 extras). With default
+  // options they are #UD; iced-x86 fetches one byte past them (a ModRM byte after the opcode,
+  // or after a fixed ModRM byte), and the x86kit length convention for #UD matches that.
+  // Key: table << 16 | opcode << 8 | fixed ModRM byte (0x100 bit set = no ModRM in the form).
+  const optionOnly: number[] = [];
+  for (const r of records) {
+    if (r.decopt === '' || r.enc !== 'legacy') continue;
+    const t = tableId.get(`${r.enc}/${r.map}`);
+    if (t === undefined || hasDefaultForm.has(t * 256 + r.op) && !(r.mod === 'reg' && r.reg >= 0 && r.rm >= 0)) continue;
+    if (r.modrm && !(r.mod === 'reg' && r.reg >= 0 && r.rm >= 0)) continue;
+    if (r.modrm && slots.some((x) => x.table === t && x.op === r.op && x.r.reg === r.reg && x.r.rm === r.rm && x.r.mod !== 'mem')) continue;
+    const key = (t << 16) | (r.op << 8) | (r.modrm ? 0xc0 | (r.reg << 3) | r.rm : 0);
+    optionOnly.push(r.modrm ? key : key | 0x1000000);
+  }
+  optionOnly.sort((x, y) => x - y);
 
   const src = 'isa.txt';
   const enumFile = (name: string, names: readonly string[], doc: string): string => {
@@ -298,6 +313,8 @@ export function generateDecoder(records: readonly IsaRecord[]): GeneratedFile[] 
     `export const FORM_OPS = new Uint8Array([${u16Literal(fOps)}]);\n` +
     `export const FORM_OPCOUNT = new Uint8Array([${u16Literal(fOpCount)}]);\n` +
     `export const FORM_TUPLE = new Uint8Array([${u16Literal(fTT)}]);\n` +
+    `/** Option-only #UD slots (see generator): table << 16 | opcode << 8 | ModRM; bit 24 = form without ModRM. */\n` +
+    `export const OPTION_ONLY_SLOTS = new Int32Array([${u16Literal([...new Set(optionOnly)])}]);\n` +
     `/** Operand encoding ids used in FORM_OPS. */\nexport const OperandEncoding = {\n${OPERAND_ENCODINGS.map((o, i) => `  ${o}: ${i},`).join('\n')}\n} as const;\n` +
     `/** Tuple types (EVEX disp8*N) used in FORM_TUPLE. */\nexport const TupleType = {\n${TUPLE_TYPES.map((o, i) => `  ${o === '' ? 'None' : o}: ${i},`).join('\n')}\n} as const;\n` +
     `/** Form flag bits used in FORM_FLAGS. */\nexport const FormFlag = {\n${FLAG_NAMES.map((o, i) => `  ${o.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase())}: ${(1 << i) >>> 0},`).join('\n')}\n} as const;\n`;
