@@ -53,7 +53,8 @@ export const lockstepSuite: Suite = {
         if (why !== null) return { status: CaseStatus.Skip, message: why };
         const g = PROGRAMS.find((p) => p.name === program)!;
         const a = fa.create();
-        const b = fb.create();
+        const inject = ctx.options.inject === undefined ? 0 : Number(ctx.options.inject);
+        const b = inject > 0 ? new FaultInjectingEngine(fb.create(), { afterStep: inject, flipFlags: Rflags.CF }) : fb.create();
         try {
           const r = await runLockstep(a, b, g, { maxSteps: MAX_STEPS, disassembler: decoderDisassembler() });
           if (r.outcome === 'stopped') return { status: CaseStatus.Pass };
