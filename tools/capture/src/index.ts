@@ -1,2 +1,1 @@
-// Placeholder until this package's issue lands; see the issue tracker.
-export {};
+export { SILICON_LAYOUT, captureCorpusDir, CAPTURE_CATEGORIES, type CaptureCategory } from './layout.js';

@@ -13,3 +13,10 @@ export {
   ICED_DEFAULT_IP, icedConformanceDir, readIcedFile, parseIcedDecoderLine, parseIcedMemoryLine,
   loadIcedDecoderVectors, loadIcedMemoryVectors,
 } from './iced-vectors.js';
+export {
+  type SiliconMode, type SiliconPerm, type SiliconPage, type SiliconBytes, type SiliconFpState, type SiliconCpuState,
+  type SiliconSegment, type SiliconException, type SiliconExpected, type SiliconTestCase, type SiliconForm,
+  type SiliconCorpusMeta, type SiliconReadOptions,
+  SILICON_FLAGS_MASK, SILICON_RFLAGS_RF, siliconCorpusDir, parseSiliconTestLine, readSiliconFile, readSiliconMeta,
+  readSiliconForms, listSiliconFiles, readSiliconCorpus, siliconFlagsCompareMask, siliconPageBytes,
+} from './silicon-corpus.js';
