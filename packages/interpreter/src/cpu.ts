@@ -19,6 +19,7 @@ import { OPS, LOCKABLE } from './exec.js';
 import { deliverProtected, type EventKind, EventType } from './system.js';
 import { type CpuProfile, CPU_PROFILES } from './profiles.js';
 import { Mmu, Access } from '@x86kit/mmu';
+import { Fpu } from './fpu.js';
 
 /** Construction options of {@link Cpu}. */
 export interface CpuOptions {
@@ -153,6 +154,8 @@ export class Cpu extends LazyFlags {
   readonly exit = new ExitInfo();
 
   // ---- counters, MSRs -------------------------------------------------------------------
+  /** The x87 unit (double-precision registers; see fpu.ts). */
+  readonly fpu = new Fpu();
   /** Exact number of retired instructions. */
   instret = 0;
   readonly counters = new CpuCounters();
@@ -211,6 +214,9 @@ export class Cpu extends LazyFlags {
     this.state.rip[0] = this.eip | 0;
     this.state.rip[1] = 0;
     this.state.rflags = this.flags;
+    this.state.fpuControl = this.fpu.control;
+    this.state.fpuStatus = this.fpu.statusWord();
+    this.state.fpuTag = this.fpu.tagWord();
   }
 
   /** Power-on RESET (Intel SDM Vol. 3A table 10-1). */
@@ -220,6 +226,8 @@ export class Cpu extends LazyFlags {
     this.shadow = false; this.nmiPending = false; this.tfTrap = false;
     this.msrs.clear();
     this.tscOffset = 0;
+    this.fpu.reset();
+    this.fpu.control = 0x40; // RESET value (FNINIT sets 0x37f)
     this.loadFromState();
   }
 
@@ -996,7 +1004,10 @@ export class Cpu extends LazyFlags {
     return {
       version: 1, cpu: this.state.snapshot(), shadow: this.shadow, nmiPending: this.nmiPending,
       msrs, tscOffset: this.tscOffset, instret: this.instret,
-      fpu: { control: this.state.fpuControl, status: this.state.fpuStatus, tag: this.state.fpuTag },
+      fpu: {
+        control: this.fpu.control, status: this.fpu.statusWord(), tag: this.fpu.tagWord(),
+        regs: Array.from(this.fpu.regs, (v) => String(v)),
+      },
     };
   }
   /** Restore a {@link snapshot}. */
@@ -1009,7 +1020,9 @@ export class Cpu extends LazyFlags {
     this.tscOffset = s.tscOffset;
     this.instret = s.instret;
     this.clockSynced = s.instret;
-    this.state.fpuControl = s.fpu.control; this.state.fpuStatus = s.fpu.status; this.state.fpuTag = s.fpu.tag;
+    this.fpu.control = s.fpu.control; this.fpu.status = s.fpu.status & ~0x3800; this.fpu.top = (s.fpu.status >>> 11) & 7;
+    this.fpu.setTagWord(s.fpu.tag);
+    for (let i = 0; i < 8; i++) this.fpu.regs[i] = Number(s.fpu.regs[i]);
     this.fault = false; this.pendingExit = false;
     this.loadFromState();
   }
@@ -1050,7 +1063,8 @@ export interface InterpreterSnapshot {
   msrs: [number, number, number][];
   tscOffset: number;
   instret: number;
-  fpu: { control: number; status: number; tag: number };
+  /** x87: control/status/tag words and R0–R7 as decimal strings (NaN/Infinity survive JSON). */
+  fpu: { control: number; status: number; tag: number; regs: string[] };
 }
 
 /** Prefix bytes of the legacy encoding (Intel SDM Vol. 2A, 2.1.1). */

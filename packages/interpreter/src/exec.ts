@@ -4,7 +4,7 @@
  * read operands through the {@link Cpu} helpers and compute with the shared semantics in
  * `alu.ts`. References are to the Intel SDM Vol. 2 instruction pages.
  */
-import { Exc, Rflags, Seg, Cr0, Cr4 } from '@x86kit/core';
+import { Exc, Rflags, Seg, Cr4 } from '@x86kit/core';
 import type { Cpu } from './cpu.js';
 import { alu, inc, dec, neg, shift, shiftDouble, daa, das, aaa, aas, aam, aad, mulFlags, setCf, logicFlags, sext, widthMask } from './alu.js';
 import { InsnClass } from './constants.js';
@@ -13,6 +13,7 @@ import {
   lar, lsl, movToCr, movFromCr, movToDr, movFromDr, ioAllowed, sysenter, sysexit, syscallLegacy, sysretLegacy, clts,
 } from './system.js';
 import { cpuid } from './profiles.js';
+import { x87, fwait } from './fpu.js';
 
 /** Handler signature: one per table. */
 export type Handler = (c: Cpu) => void;
@@ -339,9 +340,7 @@ OPS[0x9a] = (c) => { // CALL ptr16:16/32
   c.counters.byClass[InsnClass.FarTransfer]++;
   farCall(c, sel, off, c.os);
 };
-OPS[0x9b] = (c) => { // WAIT/FWAIT
-  if ((c.state.cr0 & (Cr0.MP | Cr0.TS)) === (Cr0.MP | Cr0.TS)) c.raise(Exc.NM, -1);
-};
+OPS[0x9b] = (c) => fwait(c); // WAIT/FWAIT
 OPS[0x9c] = (c) => { // PUSHF
   c.counters.byClass[InsnClass.PushfPopf]++;
   if (c.interceptInsn(InsnClass.PushfPopf)) return;
@@ -620,11 +619,9 @@ OPS[0xd7] = (c) => { // XLAT
   if (!c.fault) c.setReg(1, 0, v);
 };
 function fpuEscape(c: Cpu): void {
-  // x87 is not implemented yet: honour CR0.EM/TS (#NM) as the SDM requires, else #UD-count it.
   c.modrm();
   if (c.fault) return;
-  if ((c.state.cr0 & (Cr0.EM | Cr0.TS)) !== 0) { c.raise(Exc.NM, -1); return; }
-  c.unimplemented();
+  x87(c, c.opcode);
 }
 for (let op = 0xd8; op <= 0xdf; op++) OPS[op] = fpuEscape;
 

@@ -1,6 +1,6 @@
 /**
  * CPUID profiles: what the guest is told it runs on. Feature bits only advertise what this
- * interpreter implements (no x87/MMX/SSE yet, so FPU/MMX/SSE are clear even in profiles whose
+ * interpreter implements (x87 yes; no MMX/SSE/FXSR yet, so those are clear even in profiles whose
  * namesake silicon had them). Leaf layouts: Intel SDM Vol. 2A CPUID, AMD APM Vol. 3 appendix E.
  */
 import { Msr } from '@x86kit/core';
@@ -44,7 +44,7 @@ const COMMON_MSRS = [
   Msr.IA32_MCG_STATUS, Msr.IA32_DEBUGCTL, Msr.IA32_FEATURE_CONTROL,
 ];
 
-const BASE_EDX = Cpuid1Edx.DE | Cpuid1Edx.PSE | Cpuid1Edx.TSC | Cpuid1Edx.MSR | Cpuid1Edx.CX8 | Cpuid1Edx.SEP | Cpuid1Edx.CMOV | Cpuid1Edx.PGE;
+const BASE_EDX = Cpuid1Edx.FPU | Cpuid1Edx.DE | Cpuid1Edx.PSE | Cpuid1Edx.TSC | Cpuid1Edx.MSR | Cpuid1Edx.CX8 | Cpuid1Edx.SEP | Cpuid1Edx.CMOV | Cpuid1Edx.PGE;
 
 /**
  * Built-in profiles:

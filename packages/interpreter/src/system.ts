@@ -281,6 +281,7 @@ export function farCall(c: Cpu, sel: number, off: number, os: number): void {
     if (!loadInnerStack(c, tdpl, 0)) { restoreSs(c); return; }
     c.r[8] = tssEsp | 0;
     c.stack32 = (st.segAttr[Seg.SS] & SegAttr.DB) !== 0;
+    c.cpl = tdpl; // the inner stack is written with the new privilege (paging U/S checks)
     c.push(gsize, oldSs);
     c.push(gsize, oldEsp);
     for (let i = params - 1; i >= 0 && !c.fault; i--) {
@@ -509,8 +510,9 @@ export function deliverProtected(c: Cpu, vector: number, code: number, type: Eve
     if (!loadInnerStack(c, tdpl, ext)) { restoreSs(c); return; }
     c.r[8] = tssEsp | 0;
     c.stack32 = (st.segAttr[Seg.SS] & SegAttr.DB) !== 0;
-    c.vm = false; // pushes below use protected-mode rules
+    c.vm = false; // pushes below use protected-mode rules and the new privilege
     c.pe = true;
+    c.cpl = tdpl;
     c.refreshSeg(Seg.SS);
     if (fromVm) {
       c.push(gsize, st.segSel[Seg.GS]);

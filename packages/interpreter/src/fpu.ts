@@ -1,0 +1,485 @@
+/**
+ * x87 FPU (Intel SDM Vol. 1 ch. 8; instruction pages in Vol. 2). Registers are held as
+ * float64: arithmetic is double precision, not 64-bit-mantissa extended precision (the
+ * documented deviation); FLD/FSTP m80 convert exactly for every value a double can hold.
+ * Stack, tags, control/status words, condition codes, the six exception flags with masking
+ * and deferred #MF (at the next waiting FPU instruction, CR0.NE = 1), FNSAVE/FRSTOR and
+ * FNSTENV/FLDENV (32- and 16-bit protected-mode layouts) are modelled.
+ */
+import { Cr0, Exc, Rflags } from '@x86kit/core';
+import type { Cpu } from './cpu.js';
+
+const IE = 1, ZE = 4, OE = 8, UE = 16, PE = 32, SF = 64, ES = 128;
+const C0 = 1 << 8, C1 = 1 << 9, C2 = 1 << 10, C3 = 1 << 14;
+const TAG_EMPTY = 3;
+
+const scratch = new ArrayBuffer(16);
+const f32 = new Float32Array(scratch);
+const f64 = new Float64Array(scratch);
+const u32 = new Uint32Array(scratch);
+
+/** FPU register file and control state. */
+export class Fpu {
+  /** Physical registers R0–R7 (ST(i) = R[(top + i) & 7]). */
+  readonly regs = new Float64Array(8);
+  /** Tag per physical register: 0 valid, 1 zero, 2 special, 3 empty. */
+  readonly tags = new Uint8Array(8).fill(TAG_EMPTY);
+  top = 0;
+  control = 0x37f;
+  /** Status word without TOP (bits 13:11 are inserted on read). */
+  status = 0;
+  /** Last instruction/operand pointers (FNSTENV). */
+  fip = 0; fcs = 0; fdp = 0; fds = 0; fop = 0;
+
+  reset(): void { // FNINIT
+    this.control = 0x37f; this.status = 0; this.top = 0; this.tags.fill(TAG_EMPTY);
+    this.fip = 0; this.fcs = 0; this.fdp = 0; this.fds = 0; this.fop = 0;
+  }
+  statusWord(): number { return (this.status & ~0x3800) | ((this.top & 7) << 11); }
+  tagWord(): number {
+    let t = 0;
+    for (let i = 0; i < 8; i++) t |= this.tags[i] << (2 * i);
+    return t;
+  }
+  setTagWord(t: number): void {
+    for (let i = 0; i < 8; i++) this.tags[i] = (t >>> (2 * i)) & 3;
+  }
+  private static tagOf(v: number): number { return v === 0 ? 1 : Number.isFinite(v) ? 0 : 2; }
+  isEmpty(i: number): boolean { return this.tags[(this.top + i) & 7] === TAG_EMPTY; }
+  st(i: number): number { return this.regs[(this.top + i) & 7]; }
+  setSt(i: number, v: number): void { const p = (this.top + i) & 7; this.regs[p] = v; this.tags[p] = Fpu.tagOf(v); }
+  /** Raise exception flags; returns true when any raised one is unmasked (result must not be stored). */
+  exc(flags: number): boolean {
+    this.status |= flags;
+    if ((flags & ~this.control & 0x3f) !== 0) { this.status |= ES | 0x8000; return true; }
+    return false;
+  }
+  push(v: number): boolean {
+    const p = (this.top - 1) & 7;
+    if (this.tags[p] !== TAG_EMPTY) { // stack overflow
+      this.status |= C1;
+      if (this.exc(IE | SF)) return false;
+      v = NaN;
+    }
+    this.top = p;
+    this.regs[p] = v;
+    this.tags[p] = Fpu.tagOf(v);
+    return true;
+  }
+  pop(): void { this.tags[this.top] = TAG_EMPTY; this.top = (this.top + 1) & 7; }
+  /** Stack-underflow check for reading ST(i): returns false (and raises IE/SF) when empty. */
+  need(i: number): boolean {
+    if (!this.isEmpty(i)) return true;
+    this.status &= ~C1;
+    this.exc(IE | SF);
+    return false;
+  }
+}
+
+// ---- conversions ------------------------------------------------------------------------------
+
+function readF32(c: Cpu, seg: number, off: number): number { u32[0] = c.rd32(seg, off); return f32[0]; }
+function readF64(c: Cpu, seg: number, off: number): number {
+  const lo = c.rd32(seg, off), hi = c.rd32(seg, c.eaPlus(4));
+  u32[0] = lo; u32[1] = hi;
+  return f64[0];
+}
+function readF80(c: Cpu, seg: number, off: number): number {
+  const lo = c.rd32(seg, off) >>> 0, hi = c.rd32(seg, c.eaPlus(4)) >>> 0, se = c.rd16(seg, c.eaPlus(8));
+  const sign = (se & 0x8000) !== 0 ? -1 : 1, exp = se & 0x7fff;
+  if (exp === 0x7fff) return (hi & 0x7fffffff) === 0 && lo === 0 ? sign * Infinity : NaN;
+  const mant = hi * 4294967296 + lo; // 64-bit mantissa (rounded to double)
+  if (mant === 0) return sign * 0;
+  return sign * mant * Math.pow(2, (exp === 0 ? 1 : exp) - 16383 - 63);
+}
+function writeF80(c: Cpu, seg: number, off: number, v: number): void {
+  let se = 0, hi = 0, lo = 0;
+  if (Number.isNaN(v)) { se = 0xffff; hi = 0xc0000000; lo = 0; } // default (negative) quiet NaN
+  else if (!Number.isFinite(v)) { se = v < 0 ? 0xffff : 0x7fff; hi = 0x80000000; }
+  else if (v === 0 || Object.is(v, -0)) { se = Object.is(v, -0) ? 0x8000 : 0; }
+  else {
+    const sign = v < 0 ? 0x8000 : 0;
+    let a = Math.abs(v);
+    let e = Math.floor(Math.log2(a));
+    // correct rounding of log2
+    if (Math.pow(2, e) > a) e--;
+    if (Math.pow(2, e + 1) <= a) e++;
+    const m = a / Math.pow(2, e - 63); // in [2^63, 2^64)
+    hi = Math.floor(m / 4294967296) >>> 0;
+    lo = (m - hi * 4294967296) >>> 0;
+    se = sign | ((e + 16383) & 0x7fff);
+    a = 0;
+  }
+  c.wr32(seg, off, lo);
+  c.wr32(seg, c.eaPlus(4), hi);
+  c.wr16(seg, c.eaPlus(8), se);
+}
+
+/** Round per the control word's RC field. */
+function roundRc(fpu: Fpu, v: number): number {
+  switch ((fpu.control >>> 10) & 3) {
+    case 0: { // nearest even
+      const r = Math.round(v);
+      return Math.abs(v % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+    }
+    case 1: return Math.floor(v);
+    case 2: return Math.ceil(v);
+    default: return Math.trunc(v);
+  }
+}
+
+// ---- arithmetic ----------------------------------------------------------------------------------
+
+function arith(fpu: Fpu, op: number, a: number, b: number): number {
+  // op: 0 add, 1 mul, 4 sub (a-b), 5 subr (b-a), 6 div (a/b), 7 divr (b/a)
+  switch (op) {
+    case 0: if (a === Infinity && b === -Infinity || a === -Infinity && b === Infinity) { fpu.exc(IE); return NaN; } return a + b;
+    case 1: if ((a === 0 && !Number.isFinite(b)) || (b === 0 && !Number.isFinite(a))) { fpu.exc(IE); return NaN; } return a * b;
+    case 4: return a - b;
+    case 5: return b - a;
+    case 6:
+      if (b === 0) { if (a === 0 || Number.isNaN(a)) { fpu.exc(IE); return NaN; } fpu.exc(ZE); return a / b; }
+      return a / b;
+    default:
+      if (a === 0) { if (b === 0) { fpu.exc(IE); return NaN; } fpu.exc(ZE); return b / a; }
+      return b / a;
+  }
+}
+/** True when an exception raised since `before` (a status snapshot) is unmasked: the result is not stored. */
+function unmaskedSince(fpu: Fpu, before: number): boolean {
+  return ((fpu.status & ~before) & ~fpu.control & 0x3f) !== 0;
+}
+function checkResult(fpu: Fpu, r: number): boolean {
+  if (Number.isFinite(r) && Math.abs(r) > 1.7976931348623157e308) return !fpu.exc(OE | PE);
+  if (r !== 0 && Math.abs(r) < 2.2250738585072014e-308) return !fpu.exc(UE | PE);
+  return true;
+}
+function compare(fpu: Fpu, a: number, b: number, unordered: boolean): void {
+  fpu.status &= ~(C0 | C1 | C2 | C3);
+  if (Number.isNaN(a) || Number.isNaN(b)) { if (!unordered) fpu.exc(IE); fpu.status |= C0 | C2 | C3; return; }
+  if (a > b) return;
+  fpu.status |= a < b ? C0 : C3;
+}
+function comi(c: Cpu, a: number, b: number, unordered: boolean): void {
+  let f = 0;
+  if (Number.isNaN(a) || Number.isNaN(b)) { if (!unordered) c.fpu.exc(IE); f = Rflags.ZF | Rflags.PF | Rflags.CF; }
+  else if (a < b) f = Rflags.CF;
+  else if (a === b) f = Rflags.ZF;
+  c.setFlagBits(Rflags.ZF | Rflags.PF | Rflags.CF | Rflags.OF | Rflags.SF | Rflags.AF, f);
+}
+
+/** #MF check done by waiting FPU instructions (and FWAIT): Intel SDM Vol. 1, 8.7. */
+export function fpuPendingFault(c: Cpu): boolean {
+  if ((c.fpu.status & ES) !== 0 && (c.state.cr0 & Cr0.NE) !== 0) { c.raise(Exc.MF, -1); return true; }
+  return false;
+}
+
+/** FWAIT/WAIT. */
+export function fwait(c: Cpu): void {
+  if ((c.state.cr0 & (Cr0.MP | Cr0.TS)) === (Cr0.MP | Cr0.TS)) { c.raise(Exc.NM, -1); return; }
+  fpuPendingFault(c);
+}
+
+function intRange(v: number, bits: number): boolean {
+  const lim = Math.pow(2, bits - 1);
+  return v >= -lim && v < lim;
+}
+function storeInt(c: Cpu, fpu: Fpu, v: number, bytes: number): void {
+  let r = roundRc(fpu, v);
+  if (Number.isNaN(v) || !intRange(r, bytes * 8)) { if (fpu.exc(IE)) return; r = -Math.pow(2, bytes * 8 - 1); } // integer indefinite
+  else if (r !== v) fpu.exc(PE);
+  if (bytes === 2) c.wr16(c.eaSeg, c.eaOff, r & 0xffff);
+  else if (bytes === 4) c.wr32(c.eaSeg, c.eaOff, r | 0);
+  else {
+    const hi = Math.floor(r / 4294967296), lo = r - hi * 4294967296;
+    c.wr32(c.eaSeg, c.eaOff, lo >>> 0);
+    c.wr32(c.eaSeg, c.eaPlus(4), hi | 0);
+  }
+}
+
+const CONSTS = [1, Math.log2(10), Math.LOG2E, Math.PI, Math.log10(2), Math.LN2, 0];
+
+function saveEnv(c: Cpu, fpu: Fpu, os: number): void {
+  const w = os === 4 ? 4 : 2;
+  const vals = [fpu.control, fpu.statusWord(), fpu.tagWord(), fpu.fip, fpu.fcs | (fpu.fop << 16), fpu.fdp, fpu.fds];
+  for (let i = 0; i < 7; i++) {
+    if (w === 4) c.wr32(c.eaSeg, c.eaPlus(i * 4), i < 3 ? vals[i] | 0xffff0000 : vals[i]);
+    else c.wr16(c.eaSeg, c.eaPlus(i * 2), vals[i]);
+  }
+}
+function loadEnv(c: Cpu, fpu: Fpu, os: number): void {
+  const w = os === 4 ? 4 : 2;
+  const cw = c.rd16(c.eaSeg, c.eaOff), sw = c.rd16(c.eaSeg, c.eaPlus(w)), tw = c.rd16(c.eaSeg, c.eaPlus(2 * w));
+  if (c.fault) return;
+  fpu.control = cw | 0x40; fpu.status = sw & ~0x3800; fpu.top = (sw >>> 11) & 7; fpu.setTagWord(tw);
+  if ((fpu.status & ~fpu.control & 0x3f) !== 0) fpu.status |= ES | 0x8000; else fpu.status &= ~(ES | 0x8000);
+}
+
+/**
+ * Execute an x87 escape (D8–DF). The ModRM byte has been decoded by the caller.
+ * Returns nothing; faults are recorded on `c`.
+ */
+export function x87(c: Cpu, op: number): void {
+  const fpu = c.fpu;
+  if ((c.state.cr0 & (Cr0.EM | Cr0.TS)) !== 0) { c.raise(Exc.NM, -1); return; }
+  const mem = c.mod !== 3;
+  const reg = c.reg, rm = c.rm;
+  // control instructions that do not wait: FNINIT FNCLEX FNSTSW FNSTCW FNSTENV FNSAVE
+  const noWait = (op === 0xdb && !mem && (rm === 2 || rm === 3) && reg === 4) || (op === 0xdf && !mem && reg === 4 && rm === 0) ||
+    (op === 0xd9 && mem && (reg === 7 || reg === 6)) || (op === 0xdd && mem && (reg === 6 || reg === 7));
+  if (!noWait && fpuPendingFault(c)) return;
+  if (mem && !noWait && !(op === 0xd9 && (reg === 4 || reg === 5)) && !(op === 0xdd && reg === 4)) { fpu.fdp = c.eaOff; fpu.fds = c.state.segSel[c.eaSeg]; }
+  fpu.fip = c.startEip; fpu.fcs = c.state.segSel[1]; fpu.fop = ((op & 7) << 8) | (c.mod << 6) | (reg << 3) | rm;
+  switch (op) {
+    case 0xd8: case 0xdc: { // arithmetic with m32/m64 or ST(i)
+      let b: number, dstI = 0;
+      if (mem) { b = op === 0xd8 ? readF32(c, c.eaSeg, c.eaOff) : readF64(c, c.eaSeg, c.eaOff); if (c.fault) return; if (!fpu.need(0)) return; }
+      else {
+        if (!fpu.need(0) || !fpu.need(rm)) return;
+        if (op === 0xd8) b = fpu.st(rm); else { b = fpu.st(0); dstI = rm; }
+      }
+      const a = mem || op === 0xd8 ? fpu.st(0) : fpu.st(rm);
+      if (reg === 2 || reg === 3) { compare(fpu, fpu.st(0), mem || op === 0xd8 ? b : fpu.st(rm), false); if (reg === 3) fpu.pop(); return; }
+      let k = reg;
+      if (!mem && op === 0xdc) k = reg === 4 ? 5 : reg === 5 ? 4 : reg === 6 ? 7 : reg === 7 ? 6 : reg; // DC reg forms swap R
+      const before = fpu.status;
+      const r = arith(fpu, k, a, b);
+      if (unmaskedSince(fpu, before)) return;
+      if (checkResult(fpu, r)) fpu.setSt(dstI, r);
+      return;
+    }
+    case 0xd9: {
+      if (mem) {
+        switch (reg) {
+          case 0: { const v = readF32(c, c.eaSeg, c.eaOff); if (!c.fault) fpu.push(v); return; }
+          case 2: case 3: {
+            if (!fpu.need(0)) return;
+            f32[0] = fpu.st(0);
+            c.wr32(c.eaSeg, c.eaOff, u32[0]);
+            if (!c.fault && reg === 3) fpu.pop();
+            return;
+          }
+          case 4: loadEnv(c, fpu, c.os); return;
+          case 5: { const v = c.rd16(c.eaSeg, c.eaOff); if (!c.fault) { fpu.control = v | 0x40; if ((fpu.status & ~v & 0x3f) !== 0) fpu.status |= ES | 0x8000; else fpu.status &= ~(ES | 0x8000); } return; }
+          case 6: saveEnv(c, fpu, c.os); return;
+          case 7: c.wr16(c.eaSeg, c.eaOff, fpu.control); return;
+          default: c.ud(); return;
+        }
+      }
+      switch (reg) {
+        case 0: { if (!fpu.need(rm)) { fpu.push(NaN); return; } fpu.push(fpu.st(rm)); return; }
+        case 1: { // FXCH
+          if (!fpu.need(0) || !fpu.need(rm)) return;
+          const t = fpu.st(0); fpu.setSt(0, fpu.st(rm)); fpu.setSt(rm, t);
+          return;
+        }
+        case 2: if (rm === 0) return; c.ud(); return; // FNOP
+        case 4: {
+          if (rm === 4 || rm === 5) { // FTST, FXAM
+            if (rm === 4) { if (!fpu.need(0)) return; compare(fpu, fpu.st(0), 0, false); return; }
+            const v = fpu.st(0);
+            fpu.status &= ~(C0 | C1 | C2 | C3);
+            if (v < 0 || Object.is(v, -0)) fpu.status |= C1;
+            if (fpu.isEmpty(0)) fpu.status |= C3 | C0;
+            else if (Number.isNaN(v)) fpu.status |= C0;
+            else if (!Number.isFinite(v)) fpu.status |= C2 | C0;
+            else if (v === 0) fpu.status |= C3;
+            else fpu.status |= C2;
+            return;
+          }
+          if (rm > 1) { c.ud(); return; }
+          if (!fpu.need(0)) return;
+          fpu.setSt(0, rm === 0 ? -fpu.st(0) : Math.abs(fpu.st(0)));
+          return;
+        }
+        case 5: if (rm === 7) { c.ud(); return; } fpu.push(CONSTS[rm]); return;
+        case 6: case 7: {
+          const code = (reg - 6) * 8 + rm;
+          if (code === 6) { fpu.top = (fpu.top - 1) & 7; return; } // FDECSTP
+          if (code === 7) { fpu.top = (fpu.top + 1) & 7; return; } // FINCSTP
+          if (!fpu.need(0)) return;
+          const x = fpu.st(0);
+          switch (code) {
+            case 0: fpu.setSt(0, Math.pow(2, x) - 1); return; // F2XM1
+            case 1: if (!fpu.need(1)) return; fpu.setSt(1, fpu.st(1) * Math.log2(x)); fpu.pop(); return; // FYL2X
+            case 2: fpu.setSt(0, Math.tan(x)); fpu.status &= ~C2; fpu.push(1); return; // FPTAN
+            case 3: if (!fpu.need(1)) return; fpu.setSt(1, Math.atan2(fpu.st(1), x)); fpu.pop(); return; // FPATAN
+            case 4: { // FXTRACT
+              const e = x === 0 ? -Infinity : Math.floor(Math.log2(Math.abs(x)));
+              fpu.setSt(0, e);
+              fpu.push(x === 0 ? x : x / Math.pow(2, e));
+              return;
+            }
+            case 5: case 8: { // FPREM1 / FPREM
+              if (!fpu.need(1)) return;
+              const y = fpu.st(1);
+              const q = code === 8 ? Math.trunc(x / y) : Math.round(x / y);
+              fpu.setSt(0, x - q * y);
+              fpu.status &= ~(C0 | C1 | C2 | C3);
+              const qa = Math.abs(q);
+              if (qa & 1) fpu.status |= C1;
+              if (qa & 2) fpu.status |= C3;
+              if (qa & 4) fpu.status |= C0;
+              return;
+            }
+            case 9: if (!fpu.need(1)) return; fpu.setSt(1, fpu.st(1) * Math.log2(x + 1)); fpu.pop(); return; // FYL2XP1
+            case 10: if (x < 0) { if (fpu.exc(IE)) return; fpu.setSt(0, NaN); return; } fpu.setSt(0, Math.sqrt(x)); return;
+            case 11: fpu.setSt(0, Math.sin(x)); fpu.status &= ~C2; fpu.push(Math.cos(x)); return; // FSINCOS
+            case 12: fpu.setSt(0, roundRc(fpu, x)); return; // FRNDINT
+            case 13: if (!fpu.need(1)) return; fpu.setSt(0, x * Math.pow(2, Math.trunc(fpu.st(1)))); return; // FSCALE
+            case 14: fpu.setSt(0, Math.sin(x)); fpu.status &= ~C2; return;
+            default: fpu.setSt(0, Math.cos(x)); fpu.status &= ~C2; return;
+          }
+        }
+        default: c.ud(); return;
+      }
+    }
+    case 0xda: case 0xde: { // int32/int16 arithmetic; reg forms: FCMOVcc / FUCOMPP (DA), xxxP (DE)
+      if (mem) {
+        const b = op === 0xda ? c.rd32(c.eaSeg, c.eaOff) | 0 : (c.rd16(c.eaSeg, c.eaOff) << 16) >> 16;
+        if (c.fault || !fpu.need(0)) return;
+        if (reg === 2 || reg === 3) { compare(fpu, fpu.st(0), b, false); if (reg === 3) fpu.pop(); return; }
+        const before = fpu.status;
+        const r = arith(fpu, reg, fpu.st(0), b);
+        if (unmaskedSince(fpu, before)) return;
+        if (checkResult(fpu, r)) fpu.setSt(0, r);
+        return;
+      }
+      if (op === 0xda) {
+        if (reg === 5 && rm === 1) { if (!fpu.need(0) || !fpu.need(1)) return; compare(fpu, fpu.st(0), fpu.st(1), true); fpu.pop(); fpu.pop(); return; }
+        if (reg > 3) { c.ud(); return; }
+        const conds = [c.cf() !== 0, c.zf() !== 0, c.cf() !== 0 || c.zf() !== 0, c.pf() !== 0];
+        if (!fpu.need(rm)) return;
+        if (conds[reg]) fpu.setSt(0, fpu.st(rm));
+        return;
+      }
+      if (reg === 3) { if (rm !== 1) { c.ud(); return; } if (!fpu.need(0) || !fpu.need(1)) return; compare(fpu, fpu.st(0), fpu.st(1), false); fpu.pop(); fpu.pop(); return; }
+      if (reg === 2) { c.ud(); return; }
+      if (!fpu.need(0) || !fpu.need(rm)) return;
+      const k = reg === 4 ? 5 : reg === 5 ? 4 : reg === 6 ? 7 : reg === 7 ? 6 : reg;
+      const before = fpu.status;
+      const r = arith(fpu, k, fpu.st(rm), fpu.st(0));
+      if (unmaskedSince(fpu, before)) { fpu.pop(); return; }
+      if (checkResult(fpu, r)) fpu.setSt(rm, r);
+      fpu.pop();
+      return;
+    }
+    case 0xdb: {
+      if (mem) {
+        switch (reg) {
+          case 0: { const v = c.rd32(c.eaSeg, c.eaOff) | 0; if (!c.fault) fpu.push(v); return; }
+          case 1: case 2: case 3: { // FISTTP (SSE3: #UD on i686), FIST, FISTP
+            if (reg === 1) { c.ud(); return; }
+            if (!fpu.need(0)) return;
+            if (!c.checkWrite(c.eaSeg, c.eaOff, 4)) return;
+            storeInt(c, fpu, fpu.st(0), 4);
+            if (!c.fault && reg === 3) fpu.pop();
+            return;
+          }
+          case 5: { const v = readF80(c, c.eaSeg, c.eaOff); if (!c.fault) fpu.push(v); return; }
+          case 7: { if (!fpu.need(0)) return; if (!c.checkWrite(c.eaSeg, c.eaOff, 10)) return; writeF80(c, c.eaSeg, c.eaOff, fpu.st(0)); if (!c.fault) fpu.pop(); return; }
+          default: c.ud(); return;
+        }
+      }
+      if (reg === 4) {
+        if (rm === 2) { fpu.status &= ~(0x80ff); return; } // FNCLEX
+        if (rm === 3) { fpu.reset(); return; } // FNINIT
+        if (rm === 0 || rm === 1 || rm === 4) return; // FENI/FDISI/FSETPM: no-ops on 387+
+        c.ud(); return;
+      }
+      if (reg === 5 || reg === 6) { if (!fpu.need(0) || !fpu.need(rm)) return; comi(c, fpu.st(0), fpu.st(rm), reg === 5); return; }
+      if (reg === 7) { c.ud(); return; }
+      { // FCMOVNcc
+        const conds = [c.cf() === 0, c.zf() === 0, c.cf() === 0 && c.zf() === 0, c.pf() === 0];
+        if (!fpu.need(rm)) return;
+        if (conds[reg]) fpu.setSt(0, fpu.st(rm));
+        return;
+      }
+    }
+    case 0xdd: {
+      if (mem) {
+        switch (reg) {
+          case 0: { const v = readF64(c, c.eaSeg, c.eaOff); if (!c.fault) fpu.push(v); return; }
+          case 1: c.ud(); return; // FISTTP m64 (SSE3)
+          case 2: case 3: {
+            if (!fpu.need(0)) return;
+            if (!c.checkWrite(c.eaSeg, c.eaOff, 8)) return;
+            f64[0] = fpu.st(0);
+            c.wr32(c.eaSeg, c.eaOff, u32[0]); c.wr32(c.eaSeg, c.eaPlus(4), u32[1]);
+            if (reg === 3) fpu.pop();
+            return;
+          }
+          case 4: { // FRSTOR
+            loadEnv(c, fpu, c.os);
+            if (c.fault) return;
+            const base = c.os === 4 ? 28 : 14;
+            const save = c.eaOff;
+            for (let i = 0; i < 8; i++) {
+              c.eaOff = c.eaPlus(base + 10 * i);
+              const v = readF80(c, c.eaSeg, c.eaOff);
+              c.eaOff = save;
+              if (c.fault) return;
+              const tag = fpu.tags[(fpu.top + i) & 7];
+              fpu.regs[(fpu.top + i) & 7] = v;
+              fpu.tags[(fpu.top + i) & 7] = tag;
+            }
+            return;
+          }
+          case 6: { // FNSAVE
+            const base = c.os === 4 ? 28 : 14;
+            if (!c.checkWrite(c.eaSeg, c.eaOff, base + 80)) return;
+            saveEnv(c, fpu, c.os);
+            const save = c.eaOff;
+            for (let i = 0; i < 8; i++) {
+              c.eaOff = c.eaPlus(base + 10 * i);
+              writeF80(c, c.eaSeg, c.eaOff, fpu.st(i));
+              c.eaOff = save;
+            }
+            fpu.reset();
+            return;
+          }
+          case 7: c.wr16(c.eaSeg, c.eaOff, fpu.statusWord()); return;
+          default: c.ud(); return;
+        }
+      }
+      switch (reg) {
+        case 0: fpu.tags[(fpu.top + rm) & 7] = TAG_EMPTY; return; // FFREE
+        case 2: case 3: if (!fpu.need(0)) return; fpu.setSt(rm, fpu.st(0)); if (reg === 3) fpu.pop(); return;
+        case 4: case 5: if (!fpu.need(0) || !fpu.need(rm)) return; compare(fpu, fpu.st(0), fpu.st(rm), true); if (reg === 5) fpu.pop(); return;
+        default: c.ud(); return;
+      }
+    }
+    default: { // 0xdf
+      if (mem) {
+        switch (reg) {
+          case 0: { const v = (c.rd16(c.eaSeg, c.eaOff) << 16) >> 16; if (!c.fault) fpu.push(v); return; }
+          case 2: case 3: {
+            if (!fpu.need(0)) return;
+            if (!c.checkWrite(c.eaSeg, c.eaOff, 2)) return;
+            storeInt(c, fpu, fpu.st(0), 2);
+            if (reg === 3) fpu.pop();
+            return;
+          }
+          case 5: {
+            const lo = c.rd32(c.eaSeg, c.eaOff) >>> 0, hi = c.rd32(c.eaSeg, c.eaPlus(4)) | 0;
+            if (!c.fault) fpu.push(hi * 4294967296 + lo);
+            return;
+          }
+          case 7: {
+            if (!fpu.need(0)) return;
+            if (!c.checkWrite(c.eaSeg, c.eaOff, 8)) return;
+            storeInt(c, fpu, fpu.st(0), 8);
+            fpu.pop();
+            return;
+          }
+          default: c.unimplemented(); return; // FBLD/FBSTP (packed BCD)
+        }
+      }
+      if (reg === 4 && rm === 0) { c.setReg(2, 0, fpu.statusWord()); return; } // FNSTSW AX
+      if (reg === 5 || reg === 6) { if (!fpu.need(0) || !fpu.need(rm)) return; comi(c, fpu.st(0), fpu.st(rm), reg === 5); fpu.pop(); return; }
+      if (reg === 0) { fpu.tags[(fpu.top + rm) & 7] = TAG_EMPTY; fpu.pop(); return; } // FFREEP
+      c.ud();
+    }
+  }
+}
+
