@@ -553,6 +553,12 @@ static void build_forms(void) {
   add(MALL, "nop", NULL, "int", O8, "", "90", 0, 0, K_NOREX, 0);
   add(MALL, "nop Ev", NULL, "int", OV, "", "0f 1f", '0', 0, 0, 0);
   add(MALL, "pause", NULL, "int", O8, "f3", "90", 0, 0, K_NOREX, 0);
+  add(MNO64, "les Gv,Mp", NULL, "sys", OV, "", "c4", 'r', 0, K_MEMONLY, 0);
+  add(MNO64, "lds Gv,Mp", NULL, "sys", OV, "", "c5", 'r', 0, K_MEMONLY, 0);
+  add(MALL, "lss Gv,Mp", NULL, "sys", OV, "", "0f b2", 'r', 0, K_MEMONLY, 0);
+  add(MNO64, "salc", NULL, "int", O8, "", "d6", 0, 0, 0, 0);
+  add(MALL, "ud0 Gd,Ed", NULL, "sys", O32, "", "0f ff", 'r', 0, 0, 0);
+  add(MALL, "movnti My,Gy", NULL, "int", OV3264, "", "0f c3", 'r', 0, K_MEMONLY, 0);
   add(MALL, "mov Ew,Sreg", NULL, "sys", O16, "", "8c", 'r', 0, K_SREG, 0);
   add(MALL, "mov Sreg,Ew", NULL, "sys", O16, "", "8e", 'r', 0, K_SREG, 0);
   /* ---- BCD (not in 64-bit mode) */
@@ -1326,7 +1332,8 @@ static void gen_test(const form_t *f, test_t *t) {
     else if (mp.has) putmem(t, mp.target, s, 2);
     else setregw(t, mp.rm, 16, 0, s);
   }
-  if (k & K_CX16 && mp.has && rn(2)) { /* mostly aligned */ }
+  if (mp.has && ((f->nop == 1 && (f->op[0] == 0xc4 || f->op[0] == 0xc5)) || (f->nop == 2 && f->op[0] == 0x0f && f->op[1] == 0xb2)))
+    putmem(t, mp.target + (u64)(w / 8), sel_edge(), 2); /* far pointer: offset, then selector */
   if (k & K_DIV) {
     if (rn(5) < 3) {
       if (w == 8) setregw(t, 0, 16, 0, (t->in.r[0] & 0xff) | ((u64)rn(3) << 8));
@@ -1607,7 +1614,8 @@ static void emit_form(FILE *o, const form_t *f) {
       (f->modrm == '0' || f->modrm == '1' || (f->op[1] == 0x01 && f->modrm == '4')))
     fputs(",\"note\":\"host CR4.UMIP=1: silicon raises #GP(0) at CPL 3; Linux emulates the instruction and stores dummy values, "
           "so results here are the kernel's, not the CPU's\"", o);
-  if ((f->k & (K_SREG | K_POPSEG)) || (f->op[0] == 0x0f && (f->op[1] == 0xa0 || f->op[1] == 0xa8)) ||
+  if ((f->k & (K_SREG | K_POPSEG)) || (f->nop == 1 && (f->op[0] == 0xc4 || f->op[0] == 0xc5) && !(f->k & K_VEX)) ||
+      (f->nop == 2 && f->op[0] == 0x0f && f->op[1] == 0xb2) || (f->op[0] == 0x0f && (f->op[1] == 0xa0 || f->op[1] == 0xa8)) ||
       (f->nop == 1 && (f->op[0] == 0x06 || f->op[0] == 0x0e || f->op[0] == 0x16 || f->op[0] == 0x1e)))
     fputs(",\"note\":\"selector values depend on the host kernel's GDT (Linux: 0x23/0x2b/0x33 user segments) and, in 16-bit mode, "
           "on the capture tool's LDT (0x07 code, 0x0f data)\"", o);
