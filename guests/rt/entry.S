@@ -197,6 +197,27 @@ run_user:
     push %ecx
     iret
 
+/* u32 run_v86(u32 cs, u32 ip, u32 ss, u32 sp): IRET into virtual-8086 mode (VM=1, IOPL 0,
+   IF 0, data segments 0); comes back through return_to_kernel() from a #GP handler. */
+    .globl run_v86
+run_v86:
+    pushf
+    push %ebp
+    push %ebx
+    push %esi
+    push %edi
+    mov %esp, user_return_esp
+    push $0                     /* gs */
+    push $0                     /* fs */
+    push $0                     /* ds */
+    push $0                     /* es */
+    pushl 48(%esp)              /* ss: arg 3 is at 32(%esp) on entry to the pushes above */
+    pushl 56(%esp)              /* sp: arg 4 */
+    push $0x20002               /* eflags: VM */
+    pushl 52(%esp)              /* cs: arg 1 */
+    pushl 60(%esp)              /* ip: arg 2 */
+    iret
+
     .globl return_to_kernel
 return_to_kernel:
     mov 4(%esp), %eax
@@ -215,6 +236,7 @@ return_to_kernel:
 
     .data
     .align 4
+    .globl user_return_esp
 user_return_esp: .long 0
 saved_esp: .long 0
 saved_idtr: .word 0

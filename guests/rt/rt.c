@@ -186,6 +186,9 @@ void paging_map_user(void) {
     page_dir[USER_BASE >> 22] = (u32)user_pt | PTE_P | PTE_W | PTE_U;
 }
 
+/* The runtime task's TSS holds CR3 for returns to it through a task switch (the CPU never saves CR3). */
+void tss_set_cr3(u32 cr3) { tss.cr3 = cr3; }
+
 /* ---- entry ---- */
 void rt_start(u32 magic, struct mb_info *info) {
     mb_magic = magic;

@@ -81,6 +81,7 @@ void idt_set(int vec, u32 offset, u16 sel, u8 type_attr);
 void set_handler(int vec, handler_t h);
 extern u32 isr_stubs[256];
 extern u32 tss_esp0;
+void tss_set_cr3(u32 cr3);
 
 /* faults the guest expects: run `code`, catch the exception, resume at label 1 */
 extern volatile u32 fault_resume;
@@ -116,6 +117,7 @@ u32 *pte_of(u32 va);
 void paging_map_user(void);
 extern u32 user_pt[1024];
 u32 run_user(u32 eip, u32 esp);
+u32 run_v86(u32 cs, u32 ip, u32 ss, u32 sp);
 void return_to_kernel(u32 value) __attribute__((noreturn));
 
 /* real mode round trip (entry.S trampoline copied to 0x8000) */

@@ -70,7 +70,7 @@ describe('x86kit run helpers', () => {
     expect(exitFor({ ...base, reason: 'debug-exit', exitStatus: 3 }, 1).code).toBe(3);
     expect(exitFor({ ...base, reason: 'triple-fault' }, undefined).code).toBe(3);
     expect(exitFor({ ...base, reason: 'timeout' }, undefined).code).toBe(124);
-    expect(exitFor({ ...base, reason: 'halted-forever' }, undefined)).toMatchObject({ code: 1, message: expect.stringMatching(/guest stopped/) as unknown });
+    expect(exitFor({ ...base, reason: 'halted-forever' }, undefined)).toMatchObject({ code: 124, message: expect.stringMatching(/guest stopped/) as unknown });
     expect(exitFor({ ...base, reason: 'reset' }, undefined).code).toBe(0);
   });
 });

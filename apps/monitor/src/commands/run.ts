@@ -150,8 +150,9 @@ export function exitFor(r: RunResult, expectStatus: number | undefined): { code:
     case StopReason.Reset: return { code: ExitCode.OK, message: `${r.detail}; stopping as QEMU -no-reboot does` };
     case StopReason.Timeout: return { code: ExitCode.TIMEOUT, message: `${r.detail} (--timeout) after ${r.instructions} instructions` };
     case StopReason.InstructionLimit: return { code: ExitCode.TIMEOUT, message: r.detail };
-    case StopReason.HaltedForever: return { code: ExitCode.FAILURE, message: `guest stopped: ${r.detail}` };
-    default: return { code: ExitCode.FAILURE, message: `guest stopped: ${r.detail}` };
+    // QEMU would wait forever here; report it like a timeout (never 1, which is a guest's pass status)
+    case StopReason.HaltedForever: return { code: ExitCode.TIMEOUT, message: `guest stopped: ${r.detail}` };
+    default: return { code: ExitCode.TIMEOUT, message: `guest stopped: ${r.detail}` };
   }
 }
 
