@@ -12,8 +12,12 @@ import {
   FORM_OPS,
   FORM_TUPLE,
   FormFlag,
+  MODE_DISPATCH,
+  SLOT_FORM,
+  SLOT_MASK,
+  SLOT_OSSEL,
+  SLOT_VALUE,
   OPTION_ONLY_SLOTS,
-  OperandEncoding as E,
 } from './generated/tables.js';
 import { EncodingKind, Instruction, OpKind, type RoundingControl } from './instruction.js';
 import { Register } from './register.js';
@@ -58,8 +62,8 @@ const TT_NB = new Uint8Array([1, 1, 2, 4, 8, 16, 32, 64, 2, 2, 2, 2, 2, 4, 4, 4,
   const full = [4, 8, 16, 32, 64, 8, 16, 32, 64, 16, 32, 64];
   const b = [2, 2, 2, 2, 2, 4, 4, 4, 4, 8, 8, 8];
   for (let i = 0; i < 12; i++) {
-    TT_N[8 + i] = full[i] ?? 1;
-    TT_NB[8 + i] = b[i] ?? 1;
+    TT_N[8 + i] = full[i];
+    TT_NB[8 + i] = b[i];
   }
 })();
 
@@ -158,7 +162,7 @@ export class Decoder {
   }
 
   private u8(p: number): number {
-    return p < this.end ? (this.buf[p] ?? 0) : 0;
+    return p < this.end ? (this.buf[p]) : 0;
   }
 
   /**
@@ -214,7 +218,7 @@ export class Decoder {
     let b = 0;
     for (;;) {
       if (pos >= this.end) break;
-      b = bytes[pos] ?? 0;
+      b = bytes[pos];
       if (b === 0x26 || b === 0x2e || b === 0x36 || b === 0x3e) {
         // 64-bit mode: ES/CS/SS/DS overrides do not replace an earlier FS/GS (SDM Vol. 1, 3.3.7.1).
         if (!mode64 || (seg !== Register.FS && seg !== Register.GS)) seg = SEG_BY_PREFIX[(b >> 3) & 3] ?? Register.None;
@@ -253,7 +257,7 @@ export class Decoder {
     let enc: EncodingKind = EncodingKind.Legacy;
     let ppId = 0; // mandatory-prefix id: 1 NP, 2 66, 3 F3, 4 F2
     let w = this.rexW;
-    b = bytes[pos] ?? 0;
+    b = bytes[pos];
     pos++;
     if (b === 0x0f) {
       const b2 = this.u8(pos);
@@ -399,6 +403,25 @@ export class Decoder {
     let modFail = -1;
     let anyModeForm = false;
     let modFailOs = 0;
+    if (idx >= 0) {
+      // Fast path: one AND+compare per candidate slot (layout: see MODE_DISPATCH in the generator).
+      let kb = ppId | (asId << 13) | (w << 15) | (l << 16);
+      if (needModrm || end3dnow !== 0) kb |= (mod === 3 ? 16 : 8) | (reg << 5) | (rm << 8);
+      if (enc === EncodingKind.EVEX && this.evexB !== 0 && mod === 3) kb |= 1 << 18;
+      if (b === 0x90 && table === T_LEGACY && this.rexB !== 0) kb |= 1 << 19;
+      const ds = (bitness === 16 ? 0 : bitness === 32 ? 4097 : 8194) + idx;
+      const sEnd = MODE_DISPATCH[ds + 1];
+      for (let sl = MODE_DISPATCH[ds]; sl < sEnd; sl++) {
+        const sel = SLOT_OSSEL[sl];
+        const fos = sel === 0 ? osNormal : sel === 1 ? osDo64 : sel === 2 ? 3 : osNo66;
+        if (((kb | (fos << 11)) & (SLOT_MASK[sl])) === SLOT_VALUE[sl]) {
+          form = SLOT_FORM[sl];
+          os = fos;
+          break;
+        }
+      }
+    }
+    // Slow path (no match): REX.W retry, and the register-only-form-with-memory #UD length rule.
     for (let pass = 0; pass < 2 && idx >= 0 && form < 0; pass++) {
       if (pass === 1) {
         // REX.W on an instruction without a 64-bit form is ignored (operand size 32).
@@ -406,9 +429,9 @@ export class Decoder {
         osNormal = 2;
         osNo66 = 2;
       }
-      const fEnd = DISPATCH_START[idx + 1] ?? 0;
-      for (let f = DISPATCH_START[idx] ?? 0; f < fEnd; f++) {
-        const m = FORM_MATCH[f] ?? 0;
+      const fEnd = DISPATCH_START[idx + 1];
+      for (let f = DISPATCH_START[idx]; f < fEnd; f++) {
+        const m = FORM_MATCH[f];
         if ((m & modeBit) === 0) continue;
         anyModeForm = true;
         const fpp = (m >> 3) & 7;
@@ -421,7 +444,7 @@ export class Decoder {
         }
         // 90 with REX.B is XCHG r8,rAX, not NOP (SDM Vol. 2, NOP / XCHG).
         if (b === 0x90 && table === T_LEGACY && this.rexB !== 0 && fpp === 0 && (m & M_OPREG) === 0) continue;
-        const fl = FORM_FLAGS[f] ?? 0;
+        const fl = FORM_FLAGS[f];
         let fos = osNormal;
         if (mode64 && (fl & FormFlag.intelFo64) !== 0) fos = 3;
         else if (mode64 && (fl & FormFlag.do64) !== 0) fos = osDo64;
@@ -475,18 +498,18 @@ export class Decoder {
       return this.finishInvalid(insn);
     }
 
-    const flags = FORM_FLAGS[form] ?? 0;
+    const flags = FORM_FLAGS[form];
     if (enc === EncodingKind.EVEX) {
-      const tt = FORM_TUPLE[form] ?? 0;
-      this.tupleN = this.evexB !== 0 && mod !== 3 ? (TT_NB[tt] ?? 1) : (TT_N[tt] ?? 1);
+      const tt = FORM_TUPLE[form];
+      this.tupleN = this.evexB !== 0 && mod !== 3 ? (TT_NB[tt]) : (TT_N[tt]);
     }
 
     // --- operands ---
-    const opCount = FORM_OPCOUNT[form] ?? 0;
-    const memSize = this.evexB !== 0 && mod !== 3 && enc === EncodingKind.EVEX ? (FORM_BCST[form] ?? 0) : (FORM_MEM[form] ?? 0);
+    const opCount = FORM_OPCOUNT[form];
+    const memSize = this.evexB !== 0 && mod !== 3 && enc === EncodingKind.EVEX ? (FORM_BCST[form]) : (FORM_MEM[form]);
     let nImm = 0;
     for (let k = 0; k < opCount; k++) {
-      const oe = FORM_OPS[form * 5 + k] ?? 0;
+      const oe = FORM_OPS[form * 5 + k];
       nImm = this.decodeOperand(insn, k, oe, b, os, nImm, memSize);
     }
     insn.opCount = opCount;
@@ -512,7 +535,7 @@ export class Decoder {
     // near branches are relative to the next IP
     if (insn.opKinds[0] !== undefined) {
       for (let k = 0; k < opCount; k++) {
-        const kind = insn.opKinds[k] ?? 0;
+        const kind = insn.opKinds[k];
         if (kind === OpKind.NearBranch16 || kind === OpKind.NearBranch32 || kind === OpKind.NearBranch64) {
           const rel = insn.nearBranchLo; // relative displacement stashed by decodeOperand
           const s = (insn.nextIpLo >>> 0) + rel;
@@ -534,7 +557,7 @@ export class Decoder {
 
     // --- prefix flags and validity (SDM Vol. 2, 2.1.1; Vol. 3A 8.1.2.2 for LOCK) ---
     insn.hasLock = lock;
-    const mandatoryRep = (FORM_MATCH[form] ?? 0) >> 3 & 7;
+    const mandatoryRep = (FORM_MATCH[form]) >> 3 & 7;
     const repConsumed = enc === EncodingKind.Legacy && (mandatoryRep === 3 || mandatoryRep === 4);
     if (enc === EncodingKind.Legacy || enc === EncodingKind.D3NOW) {
       if (!repConsumed || (flags & FormFlag.rep) !== 0) {
@@ -579,8 +602,8 @@ export class Decoder {
     }
     if ((flags & (FormFlag.uniqueRegNums | FormFlag.uniqueDestRegNum)) !== 0 && !this.uniqueRegs(insn, opCount, (flags & FormFlag.uniqueRegNums) !== 0)) this.invalid = true;
     if (this.invalid) return this.finishInvalid(insn);
-    insn.code = (FORM_CODE[form] ?? 0) as Code;
-    insn.mnemonic = (FORM_MNEMONIC[form] ?? 0) as Instruction['mnemonic'];
+    insn.code = (FORM_CODE[form]) as Code;
+    insn.mnemonic = (FORM_MNEMONIC[form]) as Instruction['mnemonic'];
     this.lastError = DecoderError.None;
     this.ipLo = insn.nextIpLo;
     this.ipHi = insn.nextIpHi;
@@ -600,11 +623,11 @@ export class Decoder {
     };
     for (let i = 0; i < opCount; i++) {
       const ki = insn.opKinds[i];
-      const ri = ki === OpKind.Register ? n(insn.opRegisters[i] ?? 0) : ki === OpKind.Memory && insn.memIsVsib ? n(insn.memIndex) : -1000 - i;
+      const ri = ki === OpKind.Register ? n(insn.opRegisters[i]) : ki === OpKind.Memory && insn.memIsVsib ? n(insn.memIndex) : -1000 - i;
       for (let j = i + 1; j < opCount; j++) {
         if (!all && i !== 0) return true;
         const kj = insn.opKinds[j];
-        const rj = kj === OpKind.Register ? n(insn.opRegisters[j] ?? 0) : kj === OpKind.Memory && insn.memIsVsib ? n(insn.memIndex) : -2000 - j;
+        const rj = kj === OpKind.Register ? n(insn.opRegisters[j]) : kj === OpKind.Memory && insn.memIsVsib ? n(insn.memIndex) : -2000 - j;
         if (ri === rj) return false;
       }
     }
@@ -822,42 +845,42 @@ export class Decoder {
     const rmN = this.rm | (this.rexB << 3) | (insn.encoding === EncodingKind.EVEX ? this.rexX << 4 : 0);
     const isMem = this.mod !== 3;
     switch (oe) {
-      case E.al: this.setReg(insn, k, Register.AL); break;
-      case E.ax: this.setReg(insn, k, Register.AX); break;
-      case E.eax: this.setReg(insn, k, Register.EAX); break;
-      case E.rax: this.setReg(insn, k, Register.RAX); break;
-      case E.cl: this.setReg(insn, k, Register.CL); break;
-      case E.dx: this.setReg(insn, k, Register.DX); break;
-      case E.es: this.setReg(insn, k, Register.ES); break;
-      case E.cs: this.setReg(insn, k, Register.CS); break;
-      case E.ss: this.setReg(insn, k, Register.SS); break;
-      case E.ds: this.setReg(insn, k, Register.DS); break;
-      case E.fs: this.setReg(insn, k, Register.FS); break;
-      case E.gs: this.setReg(insn, k, Register.GS); break;
-      case E.st0: this.setReg(insn, k, Register.ST0); break;
-      case E.br16_1: case E.br32_1: case E.br64_1: {
+      case 1 /* al */: this.setReg(insn, k, Register.AL); break;
+      case 2 /* ax */: this.setReg(insn, k, Register.AX); break;
+      case 3 /* eax */: this.setReg(insn, k, Register.EAX); break;
+      case 4 /* rax */: this.setReg(insn, k, Register.RAX); break;
+      case 5 /* cl */: this.setReg(insn, k, Register.CL); break;
+      case 6 /* dx */: this.setReg(insn, k, Register.DX); break;
+      case 7 /* es */: this.setReg(insn, k, Register.ES); break;
+      case 8 /* cs */: this.setReg(insn, k, Register.CS); break;
+      case 9 /* ss */: this.setReg(insn, k, Register.SS); break;
+      case 10 /* ds */: this.setReg(insn, k, Register.DS); break;
+      case 11 /* fs */: this.setReg(insn, k, Register.FS); break;
+      case 12 /* gs */: this.setReg(insn, k, Register.GS); break;
+      case 13 /* st0 */: this.setReg(insn, k, Register.ST0); break;
+      case 14 /* br16_1 */: case 16 /* br32_1 */: case 18 /* br64_1 */: {
         this.setImmOffset(insn, nImm, 1);
         const d = (this.readImm(1) << 24) >> 24;
         insn.nearBranchLo = d;
-        insn.opKinds[k] = oe === E.br16_1 ? OpKind.NearBranch16 : oe === E.br32_1 ? OpKind.NearBranch32 : OpKind.NearBranch64;
+        insn.opKinds[k] = oe === 14 /* br16_1 */ ? OpKind.NearBranch16 : oe === 16 /* br32_1 */ ? OpKind.NearBranch32 : OpKind.NearBranch64;
         return nImm + 1;
       }
-      case E.br16_2: case E.xbegin_2: {
+      case 15 /* br16_2 */: case 22 /* xbegin_2 */: {
         this.setImmOffset(insn, nImm, 2);
         const d = (this.readImm(2) << 16) >> 16;
         insn.nearBranchLo = d;
         // XBEGIN's target is EIP/RIP-sized whatever the operand size (SDM Vol. 2, XBEGIN).
-        insn.opKinds[k] = oe === E.xbegin_2 ? (this.bitness === 64 ? OpKind.NearBranch64 : OpKind.NearBranch32) : OpKind.NearBranch16;
+        insn.opKinds[k] = oe === 22 /* xbegin_2 */ ? (this.bitness === 64 ? OpKind.NearBranch64 : OpKind.NearBranch32) : OpKind.NearBranch16;
         return nImm + 1;
       }
-      case E.br32_4: case E.br64_4: case E.xbegin_4: {
+      case 17 /* br32_4 */: case 19 /* br64_4 */: case 23 /* xbegin_4 */: {
         this.setImmOffset(insn, nImm, 4);
         insn.nearBranchLo = this.readImm(4);
-        insn.opKinds[k] = oe === E.br32_4 ? OpKind.NearBranch32 : oe === E.br64_4 || this.bitness === 64 ? OpKind.NearBranch64 : OpKind.NearBranch32;
+        insn.opKinds[k] = oe === 17 /* br32_4 */ ? OpKind.NearBranch32 : oe === 19 /* br64_4 */ || this.bitness === 64 ? OpKind.NearBranch64 : OpKind.NearBranch32;
         return nImm + 1;
       }
-      case E.farbr2_2: case E.farbr4_2: {
-        const sz = oe === E.farbr2_2 ? 2 : 4;
+      case 24 /* farbr2_2 */: case 25 /* farbr4_2 */: {
+        const sz = oe === 24 /* farbr2_2 */ ? 2 : 4;
         this.setImmOffset(insn, 0, sz);
         insn.farBranchOffset = sz === 2 ? this.readImm(2) : this.readImm(4);
         this.setImmOffset(insn, 1, 2);
@@ -865,7 +888,7 @@ export class Decoder {
         insn.opKinds[k] = sz === 2 ? OpKind.FarBranch16 : OpKind.FarBranch32;
         return nImm + 2;
       }
-      case E.imm8:
+      case 26 /* imm8 */:
         this.setImmOffset(insn, nImm, 1);
         if (nImm === 0) {
           insn.immediateLo = this.readImm(1);
@@ -875,23 +898,23 @@ export class Decoder {
           insn.opKinds[k] = OpKind.Immediate8_2nd;
         }
         return nImm + 1;
-      case E.imm16:
+      case 27 /* imm16 */:
         this.setImmOffset(insn, nImm, 2);
         insn.immediateLo = this.readImm(2);
         insn.opKinds[k] = OpKind.Immediate16;
         return nImm + 1;
-      case E.imm32:
+      case 28 /* imm32 */:
         this.setImmOffset(insn, nImm, 4);
         insn.immediateLo = this.readImm(4);
         insn.opKinds[k] = OpKind.Immediate32;
         return nImm + 1;
-      case E.imm64:
+      case 29 /* imm64 */:
         this.setImmOffset(insn, nImm, 8);
         insn.immediateLo = this.readImm(4);
         insn.immediateHi = this.readImm(4);
         insn.opKinds[k] = OpKind.Immediate64;
         return nImm + 1;
-      case E.imm32sex64: {
+      case 30 /* imm32sex64 */: {
         this.setImmOffset(insn, nImm, 4);
         const v = this.readImm(4);
         insn.immediateLo = v;
@@ -899,13 +922,13 @@ export class Decoder {
         insn.opKinds[k] = OpKind.Immediate32to64;
         return nImm + 1;
       }
-      case E.imm8sex16: case E.imm8sex32: case E.imm8sex64: {
+      case 31 /* imm8sex16 */: case 32 /* imm8sex32 */: case 33 /* imm8sex64 */: {
         this.setImmOffset(insn, nImm, 1);
         const v = (this.readImm(1) << 24) >> 24;
-        if (oe === E.imm8sex16) {
+        if (oe === 31 /* imm8sex16 */) {
           insn.immediateLo = v & 0xffff;
           insn.opKinds[k] = OpKind.Immediate8to16;
-        } else if (oe === E.imm8sex32) {
+        } else if (oe === 32 /* imm8sex32 */) {
           insn.immediateLo = v;
           insn.opKinds[k] = OpKind.Immediate8to32;
         } else {
@@ -915,34 +938,34 @@ export class Decoder {
         }
         return nImm + 1;
       }
-      case E.imm8_const_1:
+      case 34 /* imm8_const_1 */:
         insn.immediateLo = 1;
         insn.opKinds[k] = OpKind.Immediate8;
         return nImm;
-      case E.imm4_m2z:
+      case 35 /* imm4_m2z */:
         insn.immediateLo = this.isReg() & 15;
         insn.opKinds[k] = OpKind.Immediate8;
         insn.immOffset = this.pos - 1 - this.start;
         insn.immSize = 1;
         return nImm + 1;
-      case E.es_rDI:
+      case 36 /* es_rDI */:
         insn.opKinds[k] = this.asz === 16 ? OpKind.MemoryESDI : this.asz === 32 ? OpKind.MemoryESEDI : OpKind.MemoryESRDI;
         insn.memorySize = memSize as Instruction['memorySize'];
         if (insn.memSegment === Register.None) insn.memSegment = Register.ES;
         break;
-      case E.seg_rSI: case E.seg_rDI:
-        insn.opKinds[k] = (oe === E.seg_rSI ? OpKind.MemorySegSI : OpKind.MemorySegDI) + (this.asz === 16 ? 0 : this.asz === 32 ? 1 : 2);
+      case 37 /* seg_rSI */: case 38 /* seg_rDI */:
+        insn.opKinds[k] = (oe === 37 /* seg_rSI */ ? OpKind.MemorySegSI : OpKind.MemorySegDI) + (this.asz === 16 ? 0 : this.asz === 32 ? 1 : 2);
         insn.memorySize = memSize as Instruction['memorySize'];
         insn.memSegment = this.seg !== Register.None ? this.seg : Register.DS;
         break;
-      case E.seg_rBX_al:
+      case 39 /* seg_rBX_al */:
         insn.opKinds[k] = OpKind.Memory;
         insn.memorySize = memSize as Instruction['memorySize'];
         insn.memSegment = this.seg !== Register.None ? this.seg : Register.DS;
         insn.memBase = this.asz === 16 ? Register.BX : this.asz === 32 ? Register.EBX : Register.RBX;
         insn.memIndex = Register.AL;
         break;
-      case E.mem_offs: {
+      case 41 /* mem_offs */: {
         insn.opKinds[k] = OpKind.Memory;
         insn.memorySize = memSize as Instruction['memorySize'];
         insn.memSegment = this.seg !== Register.None ? this.seg : Register.DS;
@@ -958,81 +981,81 @@ export class Decoder {
         }
         break;
       }
-      case E.mem: case E.mem_mib: case E.mem_mpx: case E.sibmem:
+      case 40 /* mem */: case 42 /* mem_mib */: case 43 /* mem_mpx */: case 44 /* sibmem */:
         this.decodeMem(insn, k, memSize, 0);
         break;
       // MOVDIR64B/ENQCMD: destination GPR (address-size) in ModRM.reg; ModRM must be memory.
-      case E.r16_reg_mem: this.setReg(insn, k, this.gpr(16, regN & 15)); break;
-      case E.r32_reg_mem: this.setReg(insn, k, this.gpr(32, regN & 15)); break;
-      case E.r64_reg_mem: this.setReg(insn, k, this.gpr(64, regN & 15)); break;
-      case E.mem_vsib32x: case E.mem_vsib64x: this.decodeMem(insn, k, memSize, Register.XMM0); break;
-      case E.mem_vsib32y: case E.mem_vsib64y: this.decodeMem(insn, k, memSize, Register.YMM0); break;
-      case E.mem_vsib32z: case E.mem_vsib64z: this.decodeMem(insn, k, memSize, Register.ZMM0); break;
-      case E.r8_reg: this.setReg(insn, k, this.gpr(8, regN & 15)); break;
-      case E.r16_reg: this.setReg(insn, k, this.gpr(16, regN & 15)); break;
-      case E.r32_reg: this.setReg(insn, k, this.gpr(32, regN & 15)); break;
-      case E.r64_reg: this.setReg(insn, k, this.gpr(64, regN & 15)); break;
-      case E.r8_or_mem: if (isMem) this.decodeMem(insn, k, memSize, 0); else this.setReg(insn, k, this.gpr(8, rmN & 15)); break;
-      case E.r16_or_mem: if (isMem) this.decodeMem(insn, k, memSize, 0); else this.setReg(insn, k, this.gpr(16, rmN & 15)); break;
-      case E.r32_or_mem: case E.r32_or_mem_mpx: if (isMem) this.decodeMem(insn, k, memSize, 0); else this.setReg(insn, k, this.gpr(32, rmN & 15)); break;
-      case E.r64_or_mem: case E.r64_or_mem_mpx: if (isMem) this.decodeMem(insn, k, memSize, 0); else this.setReg(insn, k, this.gpr(64, rmN & 15)); break;
-      case E.r16_rm: this.setReg(insn, k, this.gpr(16, rmN & 15)); break;
-      case E.r32_rm: this.setReg(insn, k, this.gpr(32, rmN & 15)); break;
-      case E.r64_rm: this.setReg(insn, k, this.gpr(64, rmN & 15)); break;
-      case E.r8_opcode: this.setReg(insn, k, this.gpr(8, (opcode & 7) | (this.rexB << 3))); break;
-      case E.r16_opcode: this.setReg(insn, k, this.gpr(16, (opcode & 7) | (this.rexB << 3))); break;
-      case E.r32_opcode: this.setReg(insn, k, this.gpr(32, (opcode & 7) | (this.rexB << 3))); break;
-      case E.r64_opcode: this.setReg(insn, k, this.gpr(64, (opcode & 7) | (this.rexB << 3))); break;
-      case E.sti_opcode: this.setReg(insn, k, Register.ST0 + this.rm); break;
-      case E.r32_vvvv: this.vvvvUsed = true; this.setReg(insn, k, Register.EAX + this.vvvv); break;
-      case E.r64_vvvv: this.vvvvUsed = true; this.setReg(insn, k, Register.RAX + this.vvvv); break;
-      case E.seg_reg:
+      case 55 /* r16_reg_mem */: this.setReg(insn, k, this.gpr(16, regN & 15)); break;
+      case 56 /* r32_reg_mem */: this.setReg(insn, k, this.gpr(32, regN & 15)); break;
+      case 57 /* r64_reg_mem */: this.setReg(insn, k, this.gpr(64, regN & 15)); break;
+      case 45 /* mem_vsib32x */: case 48 /* mem_vsib64x */: this.decodeMem(insn, k, memSize, Register.XMM0); break;
+      case 46 /* mem_vsib32y */: case 49 /* mem_vsib64y */: this.decodeMem(insn, k, memSize, Register.YMM0); break;
+      case 47 /* mem_vsib32z */: case 50 /* mem_vsib64z */: this.decodeMem(insn, k, memSize, Register.ZMM0); break;
+      case 51 /* r8_reg */: this.setReg(insn, k, this.gpr(8, regN & 15)); break;
+      case 52 /* r16_reg */: this.setReg(insn, k, this.gpr(16, regN & 15)); break;
+      case 53 /* r32_reg */: this.setReg(insn, k, this.gpr(32, regN & 15)); break;
+      case 54 /* r64_reg */: this.setReg(insn, k, this.gpr(64, regN & 15)); break;
+      case 58 /* r8_or_mem */: if (isMem) this.decodeMem(insn, k, memSize, 0); else this.setReg(insn, k, this.gpr(8, rmN & 15)); break;
+      case 59 /* r16_or_mem */: if (isMem) this.decodeMem(insn, k, memSize, 0); else this.setReg(insn, k, this.gpr(16, rmN & 15)); break;
+      case 60 /* r32_or_mem */: case 62 /* r32_or_mem_mpx */: if (isMem) this.decodeMem(insn, k, memSize, 0); else this.setReg(insn, k, this.gpr(32, rmN & 15)); break;
+      case 61 /* r64_or_mem */: case 63 /* r64_or_mem_mpx */: if (isMem) this.decodeMem(insn, k, memSize, 0); else this.setReg(insn, k, this.gpr(64, rmN & 15)); break;
+      case 64 /* r16_rm */: this.setReg(insn, k, this.gpr(16, rmN & 15)); break;
+      case 65 /* r32_rm */: this.setReg(insn, k, this.gpr(32, rmN & 15)); break;
+      case 66 /* r64_rm */: this.setReg(insn, k, this.gpr(64, rmN & 15)); break;
+      case 67 /* r8_opcode */: this.setReg(insn, k, this.gpr(8, (opcode & 7) | (this.rexB << 3))); break;
+      case 68 /* r16_opcode */: this.setReg(insn, k, this.gpr(16, (opcode & 7) | (this.rexB << 3))); break;
+      case 69 /* r32_opcode */: this.setReg(insn, k, this.gpr(32, (opcode & 7) | (this.rexB << 3))); break;
+      case 70 /* r64_opcode */: this.setReg(insn, k, this.gpr(64, (opcode & 7) | (this.rexB << 3))); break;
+      case 71 /* sti_opcode */: this.setReg(insn, k, Register.ST0 + this.rm); break;
+      case 72 /* r32_vvvv */: this.vvvvUsed = true; this.setReg(insn, k, Register.EAX + this.vvvv); break;
+      case 73 /* r64_vvvv */: this.vvvvUsed = true; this.setReg(insn, k, Register.RAX + this.vvvv); break;
+      case 74 /* seg_reg */:
         // MOV Sreg: reg 6/7 #UD; MOV CS,r/m #UD (SDM Vol. 2, MOV-Move).
         if (this.reg > 5 || (k === 0 && this.reg === 1)) this.invalid = true;
         this.setReg(insn, k, Register.ES + (this.reg > 5 ? 0 : this.reg));
         break;
-      case E.cr_reg: {
+      case 75 /* cr_reg */: {
         // CR0, CR2, CR3, CR4 and (64-bit, REX.R) CR8 exist; others #UD (SDM Vol. 2, MOV-Move to/from Control Registers).
         const cr = regN & 15;
         if (!(cr === 0 || cr === 2 || cr === 3 || cr === 4 || cr === 8)) this.invalid = true;
         this.setReg(insn, k, Register.CR0 + cr);
         break;
       }
-      case E.dr_reg: {
+      case 76 /* dr_reg */: {
         const dr = regN & 15;
         if (dr > 7) this.invalid = true;
         this.setReg(insn, k, Register.DR0 + dr);
         break;
       }
-      case E.tr_reg: this.setReg(insn, k, Register.TR0 + this.reg); break;
-      case E.bnd_reg: this.setReg(insn, k, Register.BND0 + (this.reg & 3)); break;
-      case E.bnd_or_mem_mpx: if (isMem) this.decodeMem(insn, k, memSize, 0); else this.setReg(insn, k, Register.BND0 + (this.rm & 3)); break;
-      case E.mm_reg: this.setReg(insn, k, Register.MM0 + this.reg); break;
-      case E.mm_rm: this.setReg(insn, k, Register.MM0 + this.rm); break;
-      case E.mm_or_mem: if (isMem) this.decodeMem(insn, k, memSize, 0); else this.setReg(insn, k, Register.MM0 + this.rm); break;
-      case E.xmm_reg: this.setReg(insn, k, Register.XMM0 + regN); break;
-      case E.xmm_rm: this.setReg(insn, k, Register.XMM0 + rmN); break;
-      case E.xmm_or_mem: if (isMem) this.decodeMem(insn, k, memSize, 0); else this.setReg(insn, k, Register.XMM0 + rmN); break;
-      case E.xmm_vvvv: case E.xmmp3_vvvv: this.vvvvUsed = true; this.v2Used = true; this.setReg(insn, k, Register.XMM0 + (this.vvvv | (this.evexV2 << 4))); break;
-      case E.xmm_is4: case E.xmm_is5: this.setReg(insn, k, Register.XMM0 + ((this.isReg() >> 4) & (this.bitness === 64 ? 15 : 7))); insn.immOffset = 0; break;
-      case E.ymm_reg: this.setReg(insn, k, Register.YMM0 + regN); break;
-      case E.ymm_rm: this.setReg(insn, k, Register.YMM0 + rmN); break;
-      case E.ymm_or_mem: if (isMem) this.decodeMem(insn, k, memSize, 0); else this.setReg(insn, k, Register.YMM0 + rmN); break;
-      case E.ymm_vvvv: this.vvvvUsed = true; this.v2Used = true; this.setReg(insn, k, Register.YMM0 + (this.vvvv | (this.evexV2 << 4))); break;
-      case E.ymm_is4: case E.ymm_is5: this.setReg(insn, k, Register.YMM0 + ((this.isReg() >> 4) & (this.bitness === 64 ? 15 : 7))); break;
-      case E.zmm_reg: this.setReg(insn, k, Register.ZMM0 + regN); break;
-      case E.zmm_rm: this.setReg(insn, k, Register.ZMM0 + rmN); break;
-      case E.zmm_or_mem: if (isMem) this.decodeMem(insn, k, memSize, 0); else this.setReg(insn, k, Register.ZMM0 + rmN); break;
-      case E.zmm_vvvv: case E.zmmp3_vvvv: this.vvvvUsed = true; this.v2Used = true; this.setReg(insn, k, Register.ZMM0 + (this.vvvv | (this.evexV2 << 4))); break;
+      case 77 /* tr_reg */: this.setReg(insn, k, Register.TR0 + this.reg); break;
+      case 78 /* bnd_reg */: this.setReg(insn, k, Register.BND0 + (this.reg & 3)); break;
+      case 79 /* bnd_or_mem_mpx */: if (isMem) this.decodeMem(insn, k, memSize, 0); else this.setReg(insn, k, Register.BND0 + (this.rm & 3)); break;
+      case 80 /* mm_reg */: this.setReg(insn, k, Register.MM0 + this.reg); break;
+      case 81 /* mm_rm */: this.setReg(insn, k, Register.MM0 + this.rm); break;
+      case 82 /* mm_or_mem */: if (isMem) this.decodeMem(insn, k, memSize, 0); else this.setReg(insn, k, Register.MM0 + this.rm); break;
+      case 83 /* xmm_reg */: this.setReg(insn, k, Register.XMM0 + regN); break;
+      case 84 /* xmm_rm */: this.setReg(insn, k, Register.XMM0 + rmN); break;
+      case 85 /* xmm_or_mem */: if (isMem) this.decodeMem(insn, k, memSize, 0); else this.setReg(insn, k, Register.XMM0 + rmN); break;
+      case 86 /* xmm_vvvv */: case 87 /* xmmp3_vvvv */: this.vvvvUsed = true; this.v2Used = true; this.setReg(insn, k, Register.XMM0 + (this.vvvv | (this.evexV2 << 4))); break;
+      case 88 /* xmm_is4 */: case 89 /* xmm_is5 */: this.setReg(insn, k, Register.XMM0 + ((this.isReg() >> 4) & (this.bitness === 64 ? 15 : 7))); insn.immOffset = 0; break;
+      case 90 /* ymm_reg */: this.setReg(insn, k, Register.YMM0 + regN); break;
+      case 91 /* ymm_rm */: this.setReg(insn, k, Register.YMM0 + rmN); break;
+      case 92 /* ymm_or_mem */: if (isMem) this.decodeMem(insn, k, memSize, 0); else this.setReg(insn, k, Register.YMM0 + rmN); break;
+      case 93 /* ymm_vvvv */: this.vvvvUsed = true; this.v2Used = true; this.setReg(insn, k, Register.YMM0 + (this.vvvv | (this.evexV2 << 4))); break;
+      case 94 /* ymm_is4 */: case 95 /* ymm_is5 */: this.setReg(insn, k, Register.YMM0 + ((this.isReg() >> 4) & (this.bitness === 64 ? 15 : 7))); break;
+      case 96 /* zmm_reg */: this.setReg(insn, k, Register.ZMM0 + regN); break;
+      case 97 /* zmm_rm */: this.setReg(insn, k, Register.ZMM0 + rmN); break;
+      case 98 /* zmm_or_mem */: if (isMem) this.decodeMem(insn, k, memSize, 0); else this.setReg(insn, k, Register.ZMM0 + rmN); break;
+      case 99 /* zmm_vvvv */: case 100 /* zmmp3_vvvv */: this.vvvvUsed = true; this.v2Used = true; this.setReg(insn, k, Register.ZMM0 + (this.vvvv | (this.evexV2 << 4))); break;
       // Opmask registers: only K0..K7; R/R'/vvvv bits selecting 8..31 are #UD (B/X are ignored).
-      case E.k_reg: case E.kp1_reg: if (regN > 7) this.invalid = true; this.setReg(insn, k, Register.K0 + this.reg); break;
-      case E.k_rm: this.setReg(insn, k, Register.K0 + this.rm); break; // VEX.B/EVEX.X ignored
-      case E.k_or_mem: if (isMem) this.decodeMem(insn, k, memSize, 0); else this.setReg(insn, k, Register.K0 + this.rm); break;
-      case E.k_vvvv: this.vvvvUsed = true; this.v2Used = true; if (this.vvvv > 7 || this.evexV2 !== 0) this.invalid = true; this.setReg(insn, k, Register.K0 + (this.vvvv & 7)); break;
+      case 101 /* k_reg */: case 105 /* kp1_reg */: if (regN > 7) this.invalid = true; this.setReg(insn, k, Register.K0 + this.reg); break;
+      case 102 /* k_rm */: this.setReg(insn, k, Register.K0 + this.rm); break; // VEX.B/EVEX.X ignored
+      case 103 /* k_or_mem */: if (isMem) this.decodeMem(insn, k, memSize, 0); else this.setReg(insn, k, Register.K0 + this.rm); break;
+      case 104 /* k_vvvv */: this.vvvvUsed = true; this.v2Used = true; if (this.vvvv > 7 || this.evexV2 !== 0) this.invalid = true; this.setReg(insn, k, Register.K0 + (this.vvvv & 7)); break;
       // AMX: TMM0..TMM7 only; VEX.R/B/vvvv selecting tile 8..15 is #UD.
-      case E.tmm_reg: if (regN > 7) this.invalid = true; this.setReg(insn, k, Register.TMM0 + (regN & 7)); break;
-      case E.tmm_rm: if (rmN > 7) this.invalid = true; this.setReg(insn, k, Register.TMM0 + (rmN & 7)); break;
-      case E.tmm_vvvv: this.vvvvUsed = true; if (this.vvvv > 7) this.invalid = true; this.setReg(insn, k, Register.TMM0 + (this.vvvv & 7)); break;
+      case 106 /* tmm_reg */: if (regN > 7) this.invalid = true; this.setReg(insn, k, Register.TMM0 + (regN & 7)); break;
+      case 107 /* tmm_rm */: if (rmN > 7) this.invalid = true; this.setReg(insn, k, Register.TMM0 + (rmN & 7)); break;
+      case 108 /* tmm_vvvv */: this.vvvvUsed = true; if (this.vvvv > 7) this.invalid = true; this.setReg(insn, k, Register.TMM0 + (this.vvvv & 7)); break;
       default:
         this.invalid = true;
         break;

@@ -167,8 +167,10 @@ export class Instruction {
     this.encoding = EncodingKind.Legacy;
     this.nextIpLo = 0;
     this.nextIpHi = 0;
-    this.opKinds.fill(0);
-    this.opRegisters.fill(0);
+    const k = this.opKinds;
+    k[0] = 0; k[1] = 0; k[2] = 0; k[3] = 0; k[4] = 0;
+    const r = this.opRegisters;
+    r[0] = 0; r[1] = 0; r[2] = 0; r[3] = 0; r[4] = 0;
     this.immediateLo = 0;
     this.immediateHi = 0;
     this.immediate2 = 0;

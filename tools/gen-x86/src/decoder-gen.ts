@@ -265,6 +265,63 @@ export function generateDecoder(records: readonly IsaRecord[]): GeneratedFile[] 
   }
   start[DISPATCH_TABLES.length * 256] = fCode.length;
   for (const idx of modrmAnyOption) hasModrm[idx] = 1;
+
+  // Per-mode match slots. The decoder builds a key word from the prefixes/ModRM/VEX fields and a
+  // slot matches when (key & SLOT_MASK) === SLOT_VALUE (layout: KEY in decoder.ts):
+  //   0-2 mandatory prefix id, 3 mod!=3, 4 mod==3, 5-7 ModRM.reg, 8-10 ModRM.rm, 11-12 operand
+  //   size id, 13-14 address size id, 15 W, 16-17 L, 18 EVEX.b with a register operand,
+  //   19 REX.B on legacy opcode 90.
+  // SLOT_OSSEL picks which operand size the key carries for this form: 0 prefix/mode default,
+  // 1 default-64 (near branches, push/pop in 64-bit mode), 2 fixed 64 (Intel near branches),
+  // 3 as if no 66 (66 is this form's mandatory prefix).
+  const modeStart: number[] = [];
+  const slotForm: number[] = [], slotMask: number[] = [], slotValue: number[] = [], slotOsSel: number[] = [];
+  const nIdx = DISPATCH_TABLES.length * 256;
+  for (const [mi, modeBit] of [1, 2, 4].entries()) {
+    for (let idx = 0; idx < nIdx; idx++) {
+      modeStart[mi * (nIdx + 1) + idx] = slotForm.length;
+      const table = Math.floor(idx / 256);
+      const op = idx % 256;
+      for (let f = start[idx] ?? 0; f < (start[idx + 1] ?? 0); f++) {
+        const m = fMatch[f] ?? 0;
+        const fl = fFlags[f] ?? 0;
+        if ((m & modeBit) === 0) continue;
+        let mask = 0, value = 0;
+        const pp = (m >> 3) & 7;
+        if (pp !== 0) { mask |= 7; value |= pp; }
+        const mod = (m >> 6) & 3;
+        if (mod === 1) { mask |= 1 << 3; value |= 1 << 3; }
+        if (mod === 2) { mask |= 1 << 4; value |= 1 << 4; }
+        const reg = (m >> 8) & 15;
+        if (reg !== 15) { mask |= 7 << 5; value |= reg << 5; }
+        const rm = (m >> 12) & 15;
+        if (rm !== 15) { mask |= 7 << 8; value |= rm << 8; }
+        const os = (m >> 16) & 3;
+        if (os !== 0) { mask |= 3 << 11; value |= os << 11; }
+        const as = (m >> 18) & 3;
+        if (as !== 0) { mask |= 3 << 13; value |= as << 13; }
+        const w = (m >> 20) & 3;
+        const wig32 = (fl & (1 << FLAG_NAMES.indexOf('WIG32'))) !== 0;
+        if (w !== 0 && !(modeBit !== 4 && wig32)) { mask |= 1 << 15; value |= (w - 1) << 15; }
+        const l = (m >> 22) & 7;
+        if (l !== 0) { mask |= 3 << 16; value |= (l - 1) << 16; }
+        const isEvex = table >= 8 && table <= 12;
+        const erSae = (fl & ((1 << FLAG_NAMES.indexOf('er')) | (1 << FLAG_NAMES.indexOf('sae')))) !== 0;
+        if (isEvex && !erSae) mask |= 1 << 18;
+        if (table === 0 && op === 0x90 && pp === 0 && (m & MATCH.opreg) === 0) mask |= 1 << 19;
+        let sel = 0;
+        if (modeBit === 4 && (fl & (1 << FLAG_NAMES.indexOf('intel-fo64'))) !== 0) sel = 2;
+        else if (modeBit === 4 && (fl & (1 << FLAG_NAMES.indexOf('do64'))) !== 0) sel = 1;
+        else if (pp === 2) sel = 3;
+        slotForm.push(f);
+        slotMask.push(mask >>> 0);
+        slotValue.push(value >>> 0);
+        slotOsSel.push(sel);
+      }
+    }
+    modeStart[mi * (nIdx + 1) + nIdx] = slotForm.length;
+  }
+  if (slotForm.length > 0xffff) throw new Error('too many slots for Uint16Array');
   // Slots that only non-default decoder options define (Cyrix/287/286 extras). With default
   // options they are #UD; iced-x86 fetches one byte past them (a ModRM byte after the opcode,
   // or after a fixed ModRM byte), and the x86kit length convention for #UD matches that.
@@ -309,6 +366,12 @@ export function generateDecoder(records: readonly IsaRecord[]): GeneratedFile[] 
     `export const FORM_MEM = new Uint8Array([${u16Literal(fMem)}]);\n` +
     `export const FORM_BCST = new Uint8Array([${u16Literal(fBcst)}]);\n` +
     `export const FORM_MATCH = new Uint32Array([${u16Literal(fMatch)}]);\n` +
+    `/** Per mode (16, 32, 64): first slot of each (table * 256 + opcode), ${nIdx + 1} entries per mode. */\n` +
+    `export const MODE_DISPATCH = new Uint16Array([${u16Literal(modeStart)}]);\n` +
+    `export const SLOT_FORM = new Uint16Array([${u16Literal(slotForm)}]);\n` +
+    `export const SLOT_MASK = new Int32Array([${u16Literal(slotMask.map((x) => x | 0))}]);\n` +
+    `export const SLOT_VALUE = new Int32Array([${u16Literal(slotValue.map((x) => x | 0))}]);\n` +
+    `export const SLOT_OSSEL = new Uint8Array([${u16Literal(slotOsSel)}]);\n` +
     `export const FORM_FLAGS = new Uint32Array([${u16Literal(fFlags)}]);\n` +
     `export const FORM_OPS = new Uint8Array([${u16Literal(fOps)}]);\n` +
     `export const FORM_OPCOUNT = new Uint8Array([${u16Literal(fOpCount)}]);\n` +
