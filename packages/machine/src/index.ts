@@ -22,4 +22,4 @@ export {
 } from './machine.js';
 export { pcDevices, type PcDeviceOptions } from './pc-devices.js';
 export { ResetControlPort } from './platform-ports.js';
-export { interpreterCpu, type InterpreterCpuOptions } from './interpreter-cpu.js';
+export { interpreterCpu, InterpreterMachineCpu, type InterpreterCpuOptions } from './interpreter-cpu.js';
