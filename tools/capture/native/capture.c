@@ -602,6 +602,14 @@ static void build_forms(void) {
   add(MALL, "call Ev", NULL, "branch", OV, "", "ff", '2', 0, K_IND | K_D64, 0);
   add(MALL, "ret", NULL, "branch", OV, "", "c3", 0, 0, K_RET | K_D64 | K_NOREX, 0);
   add(MALL, "ret Iw", NULL, "branch", OV, "", "c2", 0, IMM_W, K_RET | K_D64 | K_NOREX, 0);
+  /* ---- far transfers (same privilege) */
+  add(MALL, "jmp far Mp", NULL, "far", OV, "", "ff", '5', 0, K_MEMONLY, 0);
+  add(MALL, "call far Mp", NULL, "far", OV, "", "ff", '3', 0, K_MEMONLY, 0);
+  add(MNO64, "jmp far Ap", NULL, "far", OV, "", "ea", 0, IMM_FAR, K_NOREX, 0);
+  add(MNO64, "call far Ap", NULL, "far", OV, "", "9a", 0, IMM_FAR, K_NOREX, 0);
+  add(MALL, "retf", NULL, "far", OV, "", "cb", 0, 0, 0, 0);
+  add(MALL, "retf Iw", NULL, "far", OV, "", "ca", 0, IMM_W, 0, 0);
+  add(MALL, "iret", NULL, "far", OV, "", "cf", 0, 0, 0, 0);
   /* ---- stack */
   add(MALL, "push Ev", NULL, "stack", OV, "", "ff", '6', 0, K_D64, 0);
   add(MALL, "pop Ev", NULL, "stack", OV, "", "8f", '0', 0, K_D64, 0);
@@ -1133,7 +1141,7 @@ static void gen_test(const form_t *f, test_t *t) {
   t->p1perm = rn(4) < 2 ? 0 : (int)rn(2) + 1;
   if (g_mode == 16) setreg(t, 4, (t->in.r[4] & 0xffff0000ULL) | lin2off(sp));
   else setreg(t, 4, sp);
-  if (!strcmp(f->cat, "stack") || !strcmp(f->cat, "branch") || !strcmp(f->cat, "sys")) fillrange(t, sp, 16, 48);
+  if (!strcmp(f->cat, "stack") || !strcmp(f->cat, "branch") || !strcmp(f->cat, "sys") || !strcmp(f->cat, "far")) fillrange(t, sp, 16, 48);
   int osz = f->osz, asz = f->asz;
   int defo = g_mode == 16 ? 16 : 32;
   /* prefixes */
@@ -1234,6 +1242,7 @@ static void gen_test(const form_t *f, test_t *t) {
     case IMM_Z: immSize = (k & K_REL) ? (g_mode == 16 ? 2 : 4) : (osz == 16 ? 2 : 4); break;
     case IMM_V: immSize = osz / 8; break;
     case IMM_ENTER: immSize = 3; break;
+    case IMM_FAR: immSize = osz / 8 + 2; break;
   }
   if (k & K_MOFFS) immSize = asz / 8;
   n += immSize;
@@ -1325,6 +1334,37 @@ static void gen_test(const form_t *f, test_t *t) {
     else setregw(t, mp.rm, w, 0, tg);
   }
   if (k & K_RET) putmem(t, sp, code2off(code_target(start, end)), w / 8);
+  if (!strcmp(f->cat, "far")) {
+    /* far target: the current code segment, the other flat one (0x23 <-> 0x33), or a bad selector */
+    u16 cur = g_mode == 16 ? SEL16_CS : (u16)g_cs_flat, sel;
+    u32 r8 = rn(20);
+    if (r8 < 12) sel = cur;
+    else if (r8 < 15) sel = g_mode == 64 ? 0x23 : 0x33;
+    else if (r8 < 16 && g_mode == 16) sel = 0x23;
+    else sel = sel_edge();
+    u64 lin = code_target(start, end);
+    u64 off = sel == SEL16_CS ? lin - CODE : lin;
+    int ow = w / 8;
+    if (f->imm == IMM_FAR) {
+      for (int i = 0; i < ow; i++) c[immOff + i] = (u8)(off >> (8 * i));
+      c[immOff + ow] = (u8)sel;
+      c[immOff + ow + 1] = (u8)(sel >> 8);
+    } else if (mp.has) {
+      putmem(t, mp.target, off, ow);
+      putmem(t, mp.target + (u64)ow, sel, 2);
+    } else { /* RETF / IRET: the stack holds IP, CS (, FLAGS (, SP, SS in 64-bit mode)) */
+      putmem(t, sp, off, ow);
+      putmem(t, sp + (u64)ow, sel, ow);
+      if (f->op[0] == 0xcf) {
+        u64 fl = (rnd() & (F_ARITH | F_DF)) | 0x202 | (rn(4) == 0 ? rnd() & 0x3f7fd5 : 0);
+        putmem(t, sp + 2 * (u64)ow, fl, ow);
+        if (g_mode == 64) {
+          putmem(t, sp + 3 * (u64)ow, (DATA + 0x400 + rn(0x800)) & ~7ULL, ow);
+          putmem(t, sp + 4 * (u64)ow, rn(4) ? 0x2b : sel_edge(), ow);
+        }
+      }
+    }
+  }
   if (k & K_POPSEG) putmem(t, sp, sel_edge(), 4);
   if (k & K_SREG) {
     u16 s = sel_edge();
@@ -1567,9 +1607,9 @@ static long g_stat_tests, g_stat_exc[32], g_stat_nd, g_stat_timeout, g_stat_host
 
 static void emit(FILE *o, const form_t *f, int idx, const test_t *t, const result_t *r, const u8 *fin) {
   u64 start = CODE + CODE_OFF, end = start + (u64)t->len;
-  u64 ipl = g_mode == 16 ? CODE + r->c.ip : r->c.ip; /* linear */
+  u64 ipl = r->cs == SEL16_CS ? CODE + r->c.ip : r->c.ip; /* linear: only the tool's 16-bit CS has a base */
   u16 ecs = g_mode == 16 ? SEL16_CS : (u16)g_cs_flat;
-  int done = r->sig == SIGTRAP && r->trapno == 3 && r->cs == ecs && ipl >= CODE + 1 && ipl <= CODE + 4096 &&
+  int done = r->sig == SIGTRAP && r->trapno == 3 && ipl >= CODE + 1 && ipl <= CODE + 4096 &&
              !(ipl - 1 >= start && ipl - 1 < end);
   fprintf(o, "{\"id\":\"%s\",\"n\":%d,\"m\":%d,\"code\":\"", f->id, idx, g_mode);
   hexbytes(o, t->code, t->len);
@@ -1587,7 +1627,7 @@ static void emit(FILE *o, const form_t *f, int idx, const test_t *t, const resul
   put_regs(o, r->c.r);
   fprintf(o, ",\"fl\":\"%08llx\",\"ip\":", (unsigned long long)r->c.fl);
   hexw(o, done ? r->c.ip - 1 : r->c.ip, 8);
-  if (g_mode == 16) fprintf(o, ",\"cs\":\"%04x\"", r->cs);
+  if (g_mode == 16 || r->cs != ecs) fprintf(o, ",\"cs\":\"%04x\"", r->cs);
   /* changed bytes */
   u8 diff[8192];
   for (int i = 0; i < 8192; i++) diff[i] = fin[i] != t->img[i];
@@ -1661,6 +1701,10 @@ int main(int argc, char **argv) {
     u32 mx = 0x1f80;
     __asm__ volatile("ldmxcsr %0" ::"m"(mx));
     __asm__ volatile("fxsave %0" : "=m"(g_fx_default));
+    /* keep FCW/FSW/FTW/MXCSR of the clean state; zero FOP/FIP/FDP and the register images, which
+       would otherwise hold whatever libc left in ST/XMM (different for different arguments) */
+    memset(g_fx_default + 6, 0, 18);
+    memset(g_fx_default + 32, 0, 512 - 32);
   }
   stack_t ss;
   ss.ss_sp = malloc(1 << 16);

@@ -11,7 +11,7 @@ PER_INT="${PER_INT:-50}"
 PER_FP="${PER_FP:-20}"
 PER16_INT="${PER16_INT:-30}"
 PER16_FP="${PER16_FP:-8}"
-INTCATS="int muldiv shift bit bcd string branch stack sys bmi"
+INTCATS="int muldiv shift bit bcd string branch far stack sys bmi"
 FPCATS="x87 mmx sse sse4 avx avx2"
 mkdir -p "$CORPUS"
 LOG="$CORPUS/.gen.log"
@@ -38,8 +38,9 @@ done
 det=identical
 for mode in 64 32 16; do
   if [ "$mode" = 64 ]; then tool="$BIN/capture64"; else tool="$BIN/capture32"; fi
-  for cat in int string; do
+  for cat in int string x87 sse; do
     per="$PER_INT"; [ "$mode" = 16 ] && per="$PER16_INT"
+    case "$cat" in x87|sse) per="$PER_FP"; [ "$mode" = 16 ] && per="$PER16_FP";; esac
     a=$("$tool" --mode "$mode" --seed "$SEED" --per-form "$per" --cat "$cat" --verify 2>/dev/null | gzip -9n | sha256sum | cut -d' ' -f1)
     b=$(sha256sum < "$CORPUS/m$mode/$cat.jsonl.gz" | cut -d' ' -f1)
     [ "$a" = "$b" ] || det=different

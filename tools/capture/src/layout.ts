@@ -24,7 +24,7 @@ export const SILICON_LAYOUT = {
 
 /** Corpus file categories (`m<mode>/<category>.jsonl.gz`). */
 export const CAPTURE_CATEGORIES = [
-  'int', 'muldiv', 'shift', 'bit', 'bcd', 'string', 'branch', 'stack', 'sys', 'bmi', 'x87', 'mmx', 'sse', 'sse4', 'avx', 'avx2',
+  'int', 'muldiv', 'shift', 'bit', 'bcd', 'string', 'branch', 'far', 'stack', 'sys', 'bmi', 'x87', 'mmx', 'sse', 'sse4', 'avx', 'avx2',
 ] as const;
 export type CaptureCategory = (typeof CAPTURE_CATEGORIES)[number];
 

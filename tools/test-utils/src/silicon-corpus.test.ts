@@ -57,6 +57,7 @@ describe.skipIf(!have)('silicon corpus reader', () => {
       + '"out":{"regs":["1","2","3","4","8800","6","7","8"],"fl":"00010202","ip":"00000800","cs":"0007","mem":[]},"exc":{"v":13,"err":0}}';
     const t = parseSiliconTestLine(line);
     expect(t.segments?.ds.base).toBe(0x1fff8000);
+    expect(t.cs).toBe(7);
     expect(t.codeBase).toBe(0x10000000);
     expect(t.expected.exception).toEqual({ vector: 13, errorCode: 0 });
     expect(t.expected.cs).toBe(7);
@@ -109,6 +110,16 @@ describe.skipIf(!have)('silicon corpus agrees with a reference ALU (harness self
       n++;
     }
     expect(n).toBeGreaterThan(200);
+  });
+
+  it('far transfers between the flat code segments switch modes (64 <-> compatibility) and report the new CS', () => {
+    let switched = 0;
+    for (const t of readSiliconCorpus({ modes: [64, 32], categories: ['far'] })) {
+      if (t.expected.exception !== undefined || t.expected.cs === undefined) continue;
+      expect(t.expected.cs).toBe(t.mode === 64 ? 0x23 : 0x33);
+      switched++;
+    }
+    expect(switched).toBeGreaterThan(20);
   });
 
   it('#PF carries CR2 inside a non-present or read-only page, with a matching error code', () => {

@@ -82,7 +82,7 @@ export interface SiliconException {
 export interface SiliconExpected {
   readonly state: SiliconCpuState;
   readonly ip: number;
-  /** 16-bit mode: CS selector after the instruction. */
+  /** CS selector after the instruction: always in 16-bit mode, else only when a far transfer changed it. */
   readonly cs?: number;
   /** Every byte whose value differs from the initial memory, as runs. Nothing else changed. */
   readonly memoryChanged: readonly SiliconBytes[];
@@ -102,6 +102,11 @@ export interface SiliconTestCase {
   readonly ip: number;
   /** Linear base of CS (0 in 32/64-bit modes). */
   readonly codeBase: number;
+  /**
+   * Initial CS selector: 0x33 (64-bit), 0x23 (32-bit): Linux's flat user code segments (SS=DS=ES
+   * 0x2b); 0x07 in 16-bit mode (the tool's LDT). Far transfers may target the other one.
+   */
+  readonly cs: number;
   /** 16-bit mode: CS, DS, ES, SS (SS=DS=ES); FS/GS are unusable there. */
   readonly segments?: { readonly cs: SiliconSegment; readonly ds: SiliconSegment; readonly es: SiliconSegment; readonly ss: SiliconSegment };
   readonly initial: SiliconCpuState;
@@ -119,7 +124,7 @@ export interface SiliconTestCase {
 export interface SiliconForm {
   readonly id: string;
   readonly mode: SiliconMode;
-  /** Category file the form's tests are in: int, muldiv, shift, bit, bcd, string, branch, stack, sys, bmi, x87, mmx, sse, sse4, avx, avx2. */
+  /** Category file the form's tests are in: int, muldiv, shift, bit, bcd, string, branch, far, stack, sys, bmi, x87, mmx, sse, sse4, avx, avx2. */
   readonly category: string;
   /** Encoding template, e.g. `0f a5 /r`, `VEX.L256.66.0F38.W0 36 /r`. */
   readonly encoding: string;
@@ -230,6 +235,7 @@ export function parseSiliconTestLine(line: string): SiliconTestCase {
   const base = {
     form: t.id, index: t.n, mode, code: hexBytes(t.code), ip: parseInt(t.ip, 16),
     codeBase: mode === 16 ? SEG16.cs.base : 0,
+    cs: mode === 16 ? SEG16.cs.selector : mode === 32 ? 0x23 : 0x33,
     initial: parseState(t.regs, t.fl, t.fp),
     pages: t.pages.map(([a, p]) => ({ base: parseInt(a, 16), perm: p as SiliconPerm })),
     memory: bytesRuns(t.mem),
