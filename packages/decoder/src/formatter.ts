@@ -122,12 +122,36 @@ const MNEMONIC_TEXT: Readonly<Record<string, string>> = {
   Xlat_m8: 'xlat',
   Nopw: 'xchg ax,ax', Nopq: 'xchg rax,rax',
   Prefetch_m8: 'prefetch_exclusive',
-  Prefetchreserved3_m8: 'prefetch_reserved', Prefetchreserved4_m8: 'prefetch_reserved', Prefetchreserved5_m8: 'prefetch_reserved',
+  Prefetchreserved3_m8: 'prefetchw', Prefetchreserved4_m8: 'prefetch_reserved', Prefetchreserved5_m8: 'prefetch_reserved',
   Prefetchreserved6_m8: 'prefetch_reserved', Prefetchreserved7_m8: 'prefetch_reserved',
 };
 
 /** Mnemonic spelling overrides (iced prints the SAL forms as `shl`). */
-const MNEMONIC_SPELLING: Readonly<Record<string, string>> = { Sal: 'shl', Cmpzxadd: 'cmpexadd', Cmpnzxadd: 'cmpnexadd' };
+const MNEMONIC_SPELLING: Readonly<Record<string, string>> = {
+  Sal: 'shl', Wait: 'fwait', Reservednop: 'nop',
+  Cmpzxadd: 'cmpexadd', Cmpnzxadd: 'cmpnexadd', Cmpnbxadd: 'cmpaexadd', Cmpnbexadd: 'cmpaxadd', Cmpnlxadd: 'cmpgexadd', Cmpnlexadd: 'cmpgxadd',
+};
+
+const CMP_SSE = ['eq', 'lt', 'le', 'unord', 'neq', 'nlt', 'nle', 'ord'];
+const CMP_AVX = [...CMP_SSE, 'eq_uq', 'nge', 'ngt', 'false', 'neq_oq', 'ge', 'gt', 'true', 'eq_os', 'lt_oq', 'le_oq', 'unord_s', 'neq_us',
+  'nlt_uq', 'nle_uq', 'ord_s', 'eq_us', 'nge_uq', 'ngt_uq', 'false_os', 'neq_os', 'ge_oq', 'gt_oq', 'true_us'];
+const CMP_XOP = ['lt', 'le', 'gt', 'ge', 'eq', 'neq', 'false', 'true'];
+const CMP_EVEX_INT = ['eq', 'lt', 'le', 'false', 'neq', 'nlt', 'nle', 'true'];
+
+/**
+ * Compare pseudo-ops (`cmpeqps`, `vcmpnlt_uqsd`, `vpcomgtb`, `vpcmpnleud`, `pclmulhqlqdq`): per
+ * Mnemonic, [prefix, suffix, condition names]; the immediate selects the name and is dropped.
+ */
+const PSEUDO: Readonly<Record<string, readonly [string, string, readonly string[]]>> = (() => {
+  const t: Record<string, readonly [string, string, readonly string[]]> = {};
+  for (const x of ['ps', 'pd', 'ss', 'sd']) t[`Cmp${x}`] = ['cmp', x, CMP_SSE];
+  for (const x of ['ps', 'pd', 'ss', 'sd', 'ph', 'sh']) t[`Vcmp${x}`] = ['vcmp', x, CMP_AVX];
+  for (const x of ['b', 'w', 'd', 'q', 'ub', 'uw', 'ud', 'uq']) {
+    t[`Vpcom${x}`] = ['vpcom', x, CMP_XOP];
+    t[`Vpcmp${x}`] = ['vpcmp', x, CMP_EVEX_INT];
+  }
+  return t;
+})();
 
 /** x87 memory forms written with an implicit `st` destination (`fadd st,dword ptr [rax]`). */
 const FPU_ST_DEST: readonly number[] = [
@@ -176,8 +200,18 @@ export class IntelFormatter {
   private readonly fpuImplicit: Uint8Array;
   /** By Code: 1 = indirect far call/jmp (`far` keyword). */
   private readonly farMemory: Uint8Array;
+  /** By Code: 1 = form takes {sae}, 2 = form takes embedded rounding ({rn-sae}...). */
+  private readonly erSae: Uint8Array;
+  /** By Code: bit i = operand i is an `st(i)` operand (printed `st(0)` for ST0; `st` is the fixed ST0 operand). */
+  private readonly stiMask: Uint8Array;
   /** By Code: 1 = show 64-bit GPRs as 32-bit, 2 = show 32/64-bit GPRs as 16-bit. */
   private readonly narrowRegs: Uint8Array;
+  /** By Mnemonic: compare pseudo-op table entry, or null. */
+  private readonly pseudo: (readonly [string, string, readonly string[]] | null)[];
+  /** By Mnemonic: 1 = x87 op whose `st(1),st` / `st,st(1)` operands iced leaves implicit. */
+  private readonly fpuPair: Uint8Array;
+  /** By Mnemonic: 1 = uses the address size implicitly (LOOP, MONITOR, MASKMOVQ...). */
+  private readonly implicitAddr: Uint8Array;
   /** By Code: 1 = Jcc (hint prefixes, `bnd`), 2 = other direct branch/ret (`bnd`), 3 = indirect near jmp/call (`notrack`, `bnd`). */
   private readonly branchClass: Uint8Array;
   /** By Code: implicit register operand text iced's Intel syntax shows (`vmrun rax`), or null. */
@@ -198,9 +232,7 @@ export class IntelFormatter {
     const cs = (s: string): string => (this.upper ? s.toUpperCase() : s.toLowerCase());
     this.mnemonicText = mnemonicNames.map((n) => cs(MNEMONIC_SPELLING[n] ?? n));
     this.codeMnemonicText = codeNames.map((n) => {
-      if (/^(Xsha|Xcrypt|Xstore|Montmul|Ccs_|Via_undoc_F30FA)/.test(n) && !n.startsWith('Xstore_alt') && !n.startsWith('Xsha512_alt')) {
-        return cs(`rep ${(n.startsWith('Via_undoc') ? 'undoc' : n.replace(/_(16|32|64)$/, '')).toLowerCase()}`);
-      }
+      if (n.startsWith('Via_undoc_')) return cs('undoc');
       const o = MNEMONIC_TEXT[n];
       return o === undefined ? null : cs(o);
     });
@@ -221,20 +253,38 @@ export class IntelFormatter {
     for (const m of FPU_ST_DEST) this.fpuImplicit[m] = 1;
     for (const m of FPU_ST_SRC) this.fpuImplicit[m] = 2;
     this.farMemory = new Uint8Array(codeNames.length);
+    this.erSae = new Uint8Array(codeNames.length);
+    this.stiMask = new Uint8Array(codeNames.length);
     this.narrowRegs = new Uint8Array(codeNames.length);
+    this.pseudo = mnemonicNames.map((n) => PSEUDO[n] ?? null);
+    this.fpuPair = new Uint8Array(mnemonicNames.length);
+    for (const m of [Mnemonic.Faddp, Mnemonic.Fmulp, Mnemonic.Fsubp, Mnemonic.Fsubrp, Mnemonic.Fdivp, Mnemonic.Fdivrp, Mnemonic.Fcom, Mnemonic.Fcomp,
+      Mnemonic.Fucom, Mnemonic.Fucomp, Mnemonic.Fxch]) this.fpuPair[m] = 1;
+    this.implicitAddr = new Uint8Array(mnemonicNames.length);
+    mnemonicNames.forEach((n, m) => {
+      if (/^(Loop|Loope|Loopne|Monitor|Monitorx|Maskmovq|Maskmovdqu|Vmaskmovdqu|Clzero|Vmrun|Vmload|Vmsave|Invlpga|Pvalidate|Xstore|Xstore_alt|Xsha1|Xsha256|Xsha512|Xsha512_alt|Xcryptecb|Xcryptcbc|Xcryptctr|Xcryptcfb|Xcryptofb|Montmul|Ccs_hash|Ccs_encrypt|Undoc|Xlatb)$/.test(n)) this.implicitAddr[m] = 1;
+    });
     this.branchClass = new Uint8Array(codeNames.length);
     this.implicitText = codeNames.map(() => null);
     codeNames.forEach((n, c) => {
       if (/^J(o|no|b|ae|e|ne|be|a|s|ns|p|np|l|ge|le|g)_rel/.test(n)) this.branchClass[c] = 1;
       else if (/^(Jmp_rel|Call_rel|Retn)/.test(n)) this.branchClass[c] = 2;
       else if (/^(Jmp|Call)_rm(16|32|64)$/.test(n)) this.branchClass[c] = 3;
-      const im = /^(Vmrun|Vmload|Vmsave|Clzero|Pvalidate|Invlpga|Rmpadjust|Rmpupdate|Psmash|Rmpquery)([wdq])$/.exec(n);
+      const im = /^(Vmrun|Vmload|Vmsave|Clzero|Pvalidate|Invlpga|Invlpgb|Rmpadjust|Rmpupdate|Psmash|Rmpquery)([wdq])$/.exec(n);
       if (im !== null) {
         const a = im[2] === 'w' ? 'ax' : im[2] === 'd' ? 'eax' : 'rax';
         const t = im[1] === 'Invlpga' ? `${a}${this.sep}ecx` : a;
         this.implicitText[c] = cs(t);
       }
       if (n === 'Skinit') this.implicitText[c] = cs('eax');
+      const ff = FMT_FLAGS[c] ?? 0;
+      this.erSae[c] = (ff & 512) !== 0 ? 2 : (ff & 256) !== 0 ? 1 : 0;
+      if (n.startsWith('F') && n.includes('sti')) {
+        const toks = n.split('_').slice(1);
+        let m = 0;
+        toks.forEach((t, k) => { if (t === 'sti') m |= 1 << k; });
+        this.stiMask[c] = m;
+      }
       if (/^(Call|Jmp)_m16(16|32|64)$/.test(n)) this.farMemory[c] = 1;
       if (/^(VEX_|EVEX_)?V?(pinsrw|pextrw|pmovmskb|movmskp[sd]|tpause|umwait|pextrb|pinsrb|extractps|movw)_.*r64/i.test(n)) this.narrowRegs[c] = 1;
       if (/^(Lldt|Ltr|Verr|Verw|Lmsw|Arpl)_r(32|64)m16/.test(n) || /^Arpl_/.test(n) || /^Mov_Sreg_r(32|64)m16$/.test(n)) this.narrowRegs[c] = 2;
@@ -248,8 +298,14 @@ export class IntelFormatter {
   /** Formats `insn` (an invalid instruction formats as `(bad)`). */
   format(insn: Instruction): string {
     if (insn.code === Code.INVALID) return this.upper ? '(BAD)' : '(bad)';
-    let s = this.sizePrefixes(insn) + this.prefixes(insn) + this.mnemonicOf(insn);
-    const n = insn.opCount;
+    if (insn.code === Code.Nopw && insn.bitness === 16) return this.upper ? 'NOP' : 'nop';
+    if (insn.code === Code.Nopd && insn.bitness === 16) return this.upper ? 'XCHG EAX,EAX' : `xchg eax${this.sep}eax`;
+    if (insn.code === Code.Nopw || insn.code === Code.Nopq) return this.prefixes(insn) + (this.codeMnemonicText[insn.code] ?? '');
+    let s = this.sizePrefixes(insn) + this.prefixes(insn);
+    let n = insn.opCount;
+    const ps = this.pseudoName(insn);
+    if (ps !== null) { s += ps; n--; } else s += this.mnemonicOf(insn);
+    if (this.fpuPairHidden(insn)) return s;
     const fpu = this.fpuImplicit[insn.mnemonic] ?? 0;
     let first = true;
     const implicit = this.implicitText[insn.code] ?? null;
@@ -261,6 +317,7 @@ export class IntelFormatter {
     const vsibMask = insn.memIsVsib && insn.opMask !== Register.None;
     for (let i = 0; i < n; i++) {
       if (this.hidden(insn, i)) continue;
+      if (i === 1 && this.imulShort(insn)) continue;
       s += (first ? ' ' : this.sep) + this.formatOperand(insn, i);
       first = false;
       if (i === 0 && vsibMask) s += this.sep + (this.regText[insn.opMask] ?? '');
@@ -269,10 +326,47 @@ export class IntelFormatter {
     return s;
   }
 
-  /** The mnemonic text alone (`add`; `ret far` for far returns), without prefixes. */
+  /** The mnemonic text alone (`add`; `ret far` for far returns; compare pseudo-ops such as `cmpeqps`), without prefixes. */
   formatMnemonic(insn: Instruction): string {
     if (insn.code === Code.INVALID) return this.upper ? '(BAD)' : '(bad)';
-    return this.mnemonicOf(insn);
+    return this.pseudoName(insn) ?? this.mnemonicOf(insn);
+  }
+
+  /** Pseudo-op mnemonic when the comparison immediate names a predicate (the immediate is then not written). */
+  private pseudoName(insn: Instruction): string | null {
+    const m = insn.mnemonic;
+    const n = insn.opCount;
+    if (n < 2) return null;
+    const last = insn.opKinds[n - 1];
+    if (last !== OpKind.Immediate8) return null;
+    const imm = insn.immediateLo & 0xff;
+    if (m === Mnemonic.Pclmulqdq || m === Mnemonic.Vpclmulqdq) {
+      const sel = imm === 0 ? 'lqlq' : imm === 1 ? 'hqlq' : imm === 0x10 ? 'lqhq' : imm === 0x11 ? 'hqhq' : null;
+      if (sel === null) return null;
+      const t = `${m === Mnemonic.Vpclmulqdq ? 'vpclmul' : 'pclmul'}${sel}dq`;
+      return this.upper ? t.toUpperCase() : t;
+    }
+    const p = this.pseudo[m] ?? null;
+    if (p === null) return null;
+    const cc = p[2][imm];
+    if (cc === undefined) return null;
+    const t = p[0] + cc + p[1];
+    return this.upper ? t.toUpperCase() : t;
+  }
+
+  /** `imul r,r,imm` with the same register twice is written `imul r,imm`. */
+  private imulShort(insn: Instruction): boolean {
+    return insn.mnemonic === Mnemonic.Imul && insn.opCount === 3 && insn.opKinds[0] === OpKind.Register &&
+      insn.opKinds[1] === OpKind.Register && insn.opRegisters[0] === insn.opRegisters[1];
+  }
+
+  /** x87 `st(1),st` / `st,st(1)` pairs that iced writes without operands (`fsubrp`, `fucomp`). */
+  private fpuPairHidden(insn: Instruction): boolean {
+    if ((this.fpuPair[insn.mnemonic] ?? 0) === 0 || insn.opCount !== 2) return false;
+    if (insn.opKinds[0] !== OpKind.Register || insn.opKinds[1] !== OpKind.Register) return false;
+    const a = insn.opRegisters[0] ?? 0;
+    const b = insn.opRegisters[1] ?? 0;
+    return (a === ST0 && b === ST0 + 1) || (a === ST0 + 1 && b === ST0);
   }
 
   /** The prefix keywords written before the mnemonic (`lock `, `rep `, `data16 `...; may be empty). */
@@ -286,13 +380,16 @@ export class IntelFormatter {
     const out: string[] = [];
     if (insn.code === Code.INVALID) return out;
     const implicit = this.implicitText[insn.code] ?? null;
-    const n = insn.opCount;
+    let n = insn.opCount;
     if (implicit !== null && n === 0) return implicit.split(this.sep);
+    if (this.pseudoName(insn) !== null) n--;
+    if (this.fpuPairHidden(insn)) return out;
     const fpu = this.fpuImplicit[insn.mnemonic] ?? 0;
     if (fpu === 1 && n === 1) out.push(this.regText[ST0] ?? '');
     const vsibMask = insn.memIsVsib && insn.opMask !== Register.None;
     for (let i = 0; i < n; i++) {
       if (this.hidden(insn, i)) continue;
+      if (i === 1 && this.imulShort(insn)) continue;
       out.push(this.formatOperand(insn, i));
       if (i === 0 && vsibMask) out.push(this.regText[insn.opMask] ?? '');
     }
@@ -309,9 +406,12 @@ export class IntelFormatter {
     const kind = insn.opKinds[i] ?? 0;
     let s: string;
     switch (kind) {
-      case OpKind.Register:
-        s = this.regText[this.narrow(insn, insn.opRegisters[i] ?? 0)] ?? '';
+      case OpKind.Register: {
+        const r = insn.opRegisters[i] ?? 0;
+        const st0Explicit = r === ST0 && ((this.stiMask[insn.code] ?? 0) & (1 << i)) !== 0;
+        s = st0Explicit ? (this.upper ? 'ST(0)' : 'st(0)') : this.regText[this.narrow(insn, r)] ?? '';
         break;
+      }
       case OpKind.NearBranch16:
       case OpKind.NearBranch32:
       case OpKind.NearBranch64: {
@@ -321,7 +421,8 @@ export class IntelFormatter {
       }
       case OpKind.FarBranch16:
       case OpKind.FarBranch32:
-        s = (this.upper ? 'FAR ' : 'far ') + this.num(insn.farBranchOffset >>> 0) + this.sep + this.num(insn.farBranchSelector & 0xffff);
+        s = (this.upper ? 'FAR ' : 'far ') + this.hex64(0, insn.farBranchOffset >>> 0, !this.branchZeros ? 0 : kind === OpKind.FarBranch16 ? 4 : 8) +
+          this.sep + this.hex64(0, insn.farBranchSelector & 0xffff, this.branchZeros ? 4 : 0);
         break;
       case OpKind.Immediate8:
         s = this.immText(insn.immediateLo & 0xff, 0, 8);
@@ -378,6 +479,7 @@ export class IntelFormatter {
     const n = insn.opCount;
     let gprOrMem = false;
     let regMem = false;
+    let addrUsed = (this.implicitAddr[insn.mnemonic] ?? 0) !== 0;
     for (let i = 0; i < n; i++) {
       const k = insn.opKinds[i] ?? 0;
       if (k === OpKind.Register) {
@@ -385,15 +487,19 @@ export class IntelFormatter {
         if (r >= Register.AX && r <= Register.R15) gprOrMem = true;
       } else if (k === OpKind.Memory) {
         gprOrMem = true;
+        if (((FMT_FLAGS[insn.code] ?? 0) & 64) !== 0) addrUsed = true;
         if (insn.memBase !== Register.None || insn.memIndex !== Register.None) regMem = true;
       } else if (k >= OpKind.MemorySegSI && k <= OpKind.MemoryESRDI) {
+        addrUsed = true;
         if (!this.hidden(insn, i)) regMem = true;
       }
     }
-    if ((insn.hasOperandSizePrefix || (insn.rex & 8) !== 0) && !gprOrMem && ((FMT_FLAGS[insn.code] ?? 0) & 8) !== 0) {
+    const ff = FMT_FLAGS[insn.code] ?? 0;
+    const osShown = (ff & 8) !== 0 && (ff & 32) === 0 && !(insn.operandSize === 64 && (ff & 16) !== 0);
+    if ((insn.hasOperandSizePrefix || (insn.rex & 8) !== 0) && !gprOrMem && osShown) {
       s += (this.upper ? 'DATA' : 'data') + String(insn.operandSize) + ' ';
     }
-    if (insn.hasAddressSizePrefix && !regMem && insn.mnemonic !== Mnemonic.Jcxz && insn.mnemonic !== Mnemonic.Jecxz && insn.mnemonic !== Mnemonic.Jrcxz) {
+    if (insn.hasAddressSizePrefix && addrUsed && !regMem && this.implicitText[insn.code] === null && insn.mnemonic !== Mnemonic.Jcxz && insn.mnemonic !== Mnemonic.Jecxz && insn.mnemonic !== Mnemonic.Jrcxz) {
       s += (this.upper ? 'ADDR' : 'addr') + String(insn.addressSize) + ' ';
     }
     return s;
@@ -419,14 +525,27 @@ export class IntelFormatter {
     if (cls === 1 && insn.segmentPrefix === Register.CS) s += kw('hint-not-taken');
     else if (cls === 1 && insn.segmentPrefix === Register.DS) s += kw('hint-taken');
     if (cls === 3 && insn.segmentPrefix === Register.DS) s += kw('notrack');
-    if (insn.hasRep && !insn.hasXrelease && cls === 0) s += kw(isRepeCmp(insn.mnemonic) ? 'repe' : 'rep');
-    if (insn.hasRepne && !insn.hasXacquire) s += cls !== 0 ? kw('bnd') : kw('repne');
+    const ff = FMT_FLAGS[insn.code] ?? 0;
+    const str = (ff & 2048) !== 0 ? 2 : (ff & 1024) !== 0 ? 1 : 0;
+    if (insn.hasRep && !insn.hasXrelease && (str !== 0 || insn.mnemonic === Mnemonic.Ret)) s += kw(str === 2 ? 'repe' : 'rep');
+    if (insn.hasRepne && !insn.hasXacquire) {
+      if (cls !== 0) s += kw('bnd');
+      else if (str !== 0) s += kw('repne');
+    }
     return s;
   }
 
   /** Whether the segment override is shown on the memory operand (consumed as a branch hint / notrack otherwise). */
   private segShown(insn: Instruction): boolean {
-    if (insn.segmentPrefix === Register.None) return false;
+    const sp = insn.segmentPrefix;
+    if (sp === Register.None || insn.mnemonic === Mnemonic.Lea) return false;
+    // A prefix that changes nothing is not shown: ES/CS/SS/DS in 64-bit mode, or the default segment.
+    if (insn.bitness === 64 && sp !== Register.FS && sp !== Register.GS) return false;
+    if (insn.opKinds[0] === OpKind.Memory || insn.opKinds[1] === OpKind.Memory || insn.opKinds[2] === OpKind.Memory || insn.opKinds[3] === OpKind.Memory) {
+      const b = insn.memBase;
+      const ssDefault = b === Register.EBP || b === Register.ESP || b === Register.RBP || b === Register.RSP || b === Register.BP || b === Register.SP;
+      if (sp === (ssDefault ? Register.SS : Register.DS)) return false;
+    }
     const cls = this.branchClass[insn.code] ?? 0;
     if (cls === 3 && insn.segmentPrefix === Register.DS) {
       const b = insn.memBase;
@@ -439,10 +558,11 @@ export class IntelFormatter {
     let s = '';
     if (insn.opMask !== Register.None && !maskIsOperand) s += `{${this.regText[insn.opMask] ?? ''}}`;
     if (insn.zeroingMasking) s += this.upper ? '{Z}' : '{z}';
-    if (insn.roundingControl !== RoundingControl.None) {
+    const er = this.erSae[insn.code] ?? 0;
+    if (insn.roundingControl !== RoundingControl.None && er === 2) {
       const rc = ['', 'rne-sae', 'rd-sae', 'ru-sae', 'rz-sae'][insn.roundingControl] ?? '';
       s += `{${this.upper ? rc.toUpperCase() : rc}}`;
-    } else if (insn.suppressAllExceptions) {
+    } else if ((insn.suppressAllExceptions || insn.roundingControl !== RoundingControl.None) && er !== 0) {
       s += this.upper ? '{SAE}' : '{sae}';
     }
     return s;
@@ -459,7 +579,8 @@ export class IntelFormatter {
           return insn.operandSize !== (insn.bitness === 16 ? 16 : 32);
         }
         const bit = insn.bitness === 16 ? 1 : insn.bitness === 32 ? 2 : 4;
-        return ((FMT_FLAGS[insn.code] ?? 0) & bit) !== 0;
+        const ff = FMT_FLAGS[insn.code] ?? 0;
+        return (ff & bit) !== 0 || ((ff & 128) !== 0 && this.memSizeStyle === MemorySizeStyle.Default);
       }
     }
   }
@@ -531,9 +652,11 @@ export class IntelFormatter {
     let s = '';
     if (this.showSize(insn)) s += this.memSizeText[insn.memorySize] ?? '';
     const isEs = kind === OpKind.MemoryESDI || kind === OpKind.MemoryESEDI || kind === OpKind.MemoryESRDI;
+    const shownPrefix = insn.segmentPrefix !== Register.None && insn.segmentPrefix !== Register.DS &&
+      (insn.bitness !== 64 || insn.segmentPrefix === Register.FS || insn.segmentPrefix === Register.GS);
     if (isEs) {
-      if (insn.segmentPrefix !== Register.None) s += `${this.regText[Register.ES] ?? ''}:`;
-    } else if (insn.segmentPrefix !== Register.None) {
+      if (shownPrefix || (insn.segmentPrefix === Register.ES && insn.bitness !== 64 && !hasSiOperand(insn))) s += `${this.regText[Register.ES] ?? ''}:`;
+    } else if (shownPrefix) {
       s += `${this.regText[insn.segmentPrefix] ?? ''}:`;
     }
     let reg: number;
@@ -584,16 +707,20 @@ export class IntelFormatter {
 
   private hex64(hi: number, lo: number, minDigits: number): string {
     if (hi === 0) {
-      if (minDigits === 0 && lo <= 9 && this.smallDecimal) return String(lo);
+      if (lo <= 9 && this.smallDecimal) return String(lo);
       return this.hexPrefix + this.hex32(lo, minDigits) + this.hexSuffix;
     }
     return this.hexPrefix + this.hex32(hi, minDigits > 8 ? minDigits - 8 : 0) + this.hex32(lo, 8) + this.hexSuffix;
   }
 }
 
-function isRepeCmp(m: number): boolean {
-  return m === Mnemonic.Cmpsb || m === Mnemonic.Cmpsw || m === Mnemonic.Cmpsd || m === Mnemonic.Cmpsq ||
-    m === Mnemonic.Scasb || m === Mnemonic.Scasw || m === Mnemonic.Scasd || m === Mnemonic.Scasq;
+
+function hasSiOperand(insn: Instruction): boolean {
+  for (let i = 0; i < insn.opCount; i++) {
+    const k = insn.opKinds[i] ?? 0;
+    if (k >= OpKind.MemorySegSI && k <= OpKind.MemorySegRSI) return true;
+  }
+  return false;
 }
 
 let defaultFormatter: IntelFormatter | null = null;
