@@ -11,3 +11,7 @@ export {
   NestedFormat, NestedFault, Ept, Eptp, EptQual, NpfInfoHi, NestedCounter, NESTED_COUNTER_NAMES,
   type NestedPagingOptions, NestedPaging,
 } from './nested.js';
+export {
+  type GpaMap, OffsetGpaMap, GuestPhysicalView, ShadowOutcome, ShadowCounter, SHADOW_COUNTER_NAMES,
+  type ShadowPagerOptions, ShadowPager,
+} from './shadow.js';

@@ -75,6 +75,10 @@ export class Mmu {
     if (ctx.mode < PagingMode.Long4) laHi = 0;
     const i = (laLo >>> 12) & tlb.mask;
     const vpn = laLo & -4096;
+    if (tlb.hot[(Tlb.kindOf(access) << tlb.bits) | i] === vpn && tlb.vpnHi[i] === laHi) {
+      tlb.counters.values[TlbCounter.Hits]++;
+      return tlb.frame[i] + (laLo & 0xfff);
+    }
     if (tlb.vpnLo[i] === vpn && tlb.vpnHi[i] === laHi && tlb.usable(i)) {
       const perm = tlb.perm[i];
       if (accessFault(ctx, perm, access) === 0 && ((access & Access.Write) === 0 || (perm & PageFlags.Dirty) !== 0)) {
