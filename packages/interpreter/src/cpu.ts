@@ -57,7 +57,7 @@ export class ExitInfo {
   kind: number = ExitKind.None;
   /** {@link InsnClass} for instruction exits, vector for exceptions, port for I/O, MSR number for MSRs. */
   code = 0;
-  /** Error code (exceptions), access size (I/O), 1 = write (MSR / I/O). */
+  /** Error code (exceptions; −1 = none), access size (I/O), 1 = write (MSR). info2: EIP the event would return to (exceptions), 1 = write (I/O). */
   info1 = 0;
   info2 = 0;
   /** Opcode (0x000–0x1ff, 0x1xx = 0F map) of the intercepted instruction. */
@@ -427,7 +427,8 @@ export class Cpu extends LazyFlags {
     const last = (lin + size - 1) >>> 0;
     if ((this.state.cr0 & Cr0.PG) === 0) return true;
     if (this.translate(lin, 1) < 0) return false;
-    if ((last >>> 12) !== (lin >>> 12) && this.translate(last, 1) < 0) return false;
+    // the second page is reported by its first byte (CR2), as hardware does
+    if ((last >>> 12) !== (lin >>> 12) && this.translate(last & ~0xfff, 1) < 0) return false;
     return true;
   }
 
@@ -726,6 +727,13 @@ export class Cpu extends LazyFlags {
   deliver(vector: number, code: number, type: EventKind, returnEip: number): boolean {
     let first = vector;
     let vec = vector, err = code, t = type;
+    if (type !== EventType.External && type !== EventType.Software && vector < 32 && (this.interceptExceptions & (1 << vector)) !== 0) {
+      // exception intercept (a monitor or VMM handles it); EIP stays on the instruction
+      const e = this.exit;
+      e.kind = ExitKind.Exception; e.code = vector; e.info1 = code; e.info2 = returnEip; e.opcode = this.opcode;
+      this.pendingExit = true;
+      return false;
+    }
     for (let depth = 0; depth < 4; depth++) {
       this.fault = false;
       if (t === EventType.Exception && vec < 32) this.counters.exceptions[vec]++;
@@ -915,6 +923,7 @@ export class Cpu extends LazyFlags {
   stepInsn(): boolean {
     this.startEip = this.eip;
     const tf = (this.flags & Rflags.TF) !== 0;
+    const rf = (this.flags & Rflags.RF) !== 0;
     this.segOvr = -1;
     this.rep = 0;
     this.lock = false;
@@ -955,18 +964,14 @@ export class Cpu extends LazyFlags {
       const vec = this.excVector;
       this.eip = this.startEip;
       this.shadow = false;
-      if ((this.interceptExceptions & (1 << vec)) !== 0) {
-        const e = this.exit;
-        e.kind = ExitKind.Exception; e.code = vec; e.info1 = this.excCode; e.info2 = 0; e.opcode = op;
-        this.pendingExit = true;
-        return false;
-      }
       const code = hasErrorCode(vec) ? (this.excCode < 0 ? 0 : this.excCode) : -1;
       // traps (INTO, INT3 raised as values) return after the instruction
       return this.deliver(vec, code, EventType.Exception, exceptionKind(vec) === ExcKind.Trap ? this.eip : this.startEip);
     }
     if (this.repeat) this.repeat = false;
     else this.instret++;
+    // RF is cleared after every instruction that completes (IRET may set it for the next one)
+    if (rf && op !== 0xcf) this.flags &= ~Rflags.RF;
     if (tf) {
       // single-step trap after the instruction (Intel SDM Vol. 3A, 18.3.1.4)
       this.state.dr[12] |= 0x4000;

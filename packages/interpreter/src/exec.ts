@@ -35,10 +35,11 @@ function aluEbGb(c: Cpu): void {
   const op = (c.opcode >>> 3) & 7;
   const b = c.getReg(1, c.reg);
   if (c.mod === 3) { const r = alu(c, op, c.getReg(1, c.rm), b, 1); if (op !== 7) c.setReg(1, c.rm, r); return; }
+  // read-modify-write operands are checked for writing first: a fault reports W = 1, like hardware
+  if (op !== 7 && !c.checkWrite(c.eaSeg, c.eaOff, 1)) return;
   const a = c.rd8(c.eaSeg, c.eaOff);
   if (c.fault) return;
   if (op === 7) { alu(c, op, a, b, 1); return; }
-  if (!c.checkWrite(c.eaSeg, c.eaOff, 1)) return;
   c.wr8(c.eaSeg, c.eaOff, alu(c, op, a, b, 1));
 }
 function aluEvGv(c: Cpu): void {
@@ -47,10 +48,10 @@ function aluEvGv(c: Cpu): void {
   const op = (c.opcode >>> 3) & 7, s = c.os;
   const b = c.getReg(s, c.reg);
   if (c.mod === 3) { const r = alu(c, op, c.getReg(s, c.rm), b, s); if (op !== 7) c.setReg(s, c.rm, r); return; }
+  if (op !== 7 && !c.checkWrite(c.eaSeg, c.eaOff, s)) return;
   const a = c.rd(s, c.eaSeg, c.eaOff);
   if (c.fault) return;
   if (op === 7) { alu(c, op, a, b, s); return; }
-  if (!c.checkWrite(c.eaSeg, c.eaOff, s)) return;
   c.wr(s, c.eaSeg, c.eaOff, alu(c, op, a, b, s));
 }
 function aluGbEb(c: Cpu): void {
@@ -101,8 +102,10 @@ function popSeg(c: Cpu, s: number): void {
   const sp = c.getSp();
   const v = c.os === 2 ? c.rd16(Seg.SS, sp) : c.rd32(Seg.SS, sp);
   if (c.fault) return;
+  // the stack pointer moves with the width of the stack the value was popped from (POP SS)
+  const was32 = c.stack32, newSp = c.spPlus(sp, c.os);
   if (!loadSegment(c, s, v & 0xffff)) return;
-  c.setSp(c.spPlus(sp, c.os));
+  if (was32) c.r[8] = newSp | 0; else c.r[8] = (c.r[8] & ~0xffff) | (newSp & 0xffff);
   if (s === Seg.SS) c.shadow = true;
 }
 OPS[0x06] = (c) => pushSeg(c, Seg.ES);
@@ -137,25 +140,25 @@ for (let r = 0; r < 8; r++) {
   };
 }
 
-OPS[0x60] = (c) => { // PUSHA/PUSHAD
+OPS[0x60] = (c) => { // PUSHA/PUSHAD: stores go out in order until one faults; ESP changes only at the end
   const s = c.os, sp0 = c.getSp();
-  const last = c.spPlus(sp0, -8 * s);
-  if (!c.checkWrite(Seg.SS, c.spPlus(sp0, -s), s) || !c.checkWrite(Seg.SS, last, s)) return;
   for (let r = 0; r < 8; r++) {
     const v = r === 4 ? (s === 2 ? sp0 & 0xffff : c.r[8]) : c.getReg(s, r);
     c.wr(s, Seg.SS, c.spPlus(sp0, -(r + 1) * s), v);
     if (c.fault) return;
   }
-  c.setSp(last);
+  c.setSp(c.spPlus(sp0, -8 * s));
 };
-OPS[0x61] = (c) => { // POPA/POPAD (the saved SP is discarded)
+OPS[0x61] = (c) => { // POPA/POPAD: registers are loaded in order (as the silicon does when a later load faults); SP moves at the end
   const s = c.os, sp0 = c.getSp();
-  const vals = POPA_TMP;
-  for (let i = 0; i < 8; i++) { vals[i] = c.rd(s, Seg.SS, c.spPlus(sp0, i * s)); if (c.fault) return; }
-  for (let i = 0; i < 8; i++) { const r = 7 - i; if (r !== 4) c.setReg(s, r, vals[i]); }
+  for (let i = 0; i < 8; i++) {
+    const v = c.rd(s, Seg.SS, c.spPlus(sp0, i * s));
+    if (c.fault) return;
+    const r = 7 - i;
+    if (r !== 4) c.setReg(s, r, v);
+  }
   c.setSp(c.spPlus(sp0, 8 * s));
 };
-const POPA_TMP = new Float64Array(8);
 
 OPS[0x62] = (c) => { // BOUND
   c.modrm();
@@ -248,10 +251,10 @@ function group1(c: Cpu, size: number, immSize: number): void {
   if (c.fault) return;
   const op = c.reg;
   if (c.mod === 3) { const r = alu(c, op, c.getReg(size, c.rm), imm >>> 0, size); if (op !== 7) c.setReg(size, c.rm, r); return; }
+  if (op !== 7 && !c.checkWrite(c.eaSeg, c.eaOff, size)) return;
   const a = c.rd(size, c.eaSeg, c.eaOff);
   if (c.fault) return;
   if (op === 7) { alu(c, op, a, imm >>> 0, size); return; }
-  if (!c.checkWrite(c.eaSeg, c.eaOff, size)) return;
   c.wr(size, c.eaSeg, c.eaOff, alu(c, op, a, imm >>> 0, size));
 }
 OPS[0x80] = (c) => group1(c, 1, 1);
@@ -265,9 +268,9 @@ OPS[0x85] = (c) => { c.modrm(); if (c.fault) return; const a = c.readRm(c.os); i
 function xchgRm(c: Cpu, s: number): void {
   c.modrm();
   if (c.fault) return;
+  if (c.mod !== 3 && !c.checkWrite(c.eaSeg, c.eaOff, s)) return;
   const a = c.readRm(s);
   if (c.fault) return;
-  if (c.mod !== 3 && !c.checkWrite(c.eaSeg, c.eaOff, s)) return;
   c.writeRm(s, c.getReg(s, c.reg));
   c.setReg(s, c.reg, a);
 }
@@ -423,9 +426,10 @@ function movs(c: Cpu, s: number): void {
 function cmps(c: Cpu, s: number): void {
   if (!repStart(c)) return;
   const si = idx(c, 6), di = idx(c, 7);
-  const a = c.rd(s, dseg(c), si);
-  if (c.fault) return;
+  // the ES:rDI operand is read first (what the captured silicon reports when both would fault)
   const b = c.rd(s, Seg.ES, di);
+  if (c.fault) return;
+  const a = c.rd(s, dseg(c), si);
   if (c.fault) return;
   alu(c, 7, a, b, s);
   const d = step(c, s);
@@ -490,9 +494,9 @@ function group2(c: Cpu, size: number, countKind: number): void {
   if (countKind === 0) count = 1;
   else if (countKind === 1) count = c.r[2] & 0xff;
   else { count = c.fetch8(); if (c.fault) return; }
+  if (c.mod !== 3 && !c.checkWrite(c.eaSeg, c.eaOff, size)) return;
   const v = c.readRm(size);
   if (c.fault) return;
-  if (c.mod !== 3 && !c.checkWrite(c.eaSeg, c.eaOff, size)) return;
   const r = shift(c, c.reg, v, count, size);
   c.writeRm(size, r);
 }
@@ -677,9 +681,9 @@ OPS[0xef] = (c) => portOut(c, c.r[4] & 0xffff, c.os);
 
 function ins(c: Cpu, s: number): void {
   c.counters.byClass[InsnClass.StringIo]++;
-  if (!repStart(c)) return;
   const port = c.r[4] & 0xffff;
-  if (!ioAllowed(c, port, s)) return;
+  if (!ioAllowed(c, port, s)) return; // checked even when the REP count is 0
+  if (!repStart(c)) return;
   if (c.interceptClasses !== 0 && c.interceptInsn(InsnClass.StringIo)) return;
   if (c.interceptPorts !== null && c.interceptPort(port, s, false)) return;
   const di = idx(c, 7);
@@ -691,9 +695,9 @@ function ins(c: Cpu, s: number): void {
 }
 function outs(c: Cpu, s: number): void {
   c.counters.byClass[InsnClass.StringIo]++;
-  if (!repStart(c)) return;
   const port = c.r[4] & 0xffff;
-  if (!ioAllowed(c, port, s)) return;
+  if (!ioAllowed(c, port, s)) return; // checked even when the REP count is 0
+  if (!repStart(c)) return;
   if (c.interceptClasses !== 0 && c.interceptInsn(InsnClass.StringIo)) return;
   if (c.interceptPorts !== null && c.interceptPort(port, s, true)) return;
   const si = idx(c, 6);
@@ -751,9 +755,9 @@ function group3(c: Cpu, s: number): void {
       return;
     }
     case 2: case 3: {
+      if (c.mod !== 3 && !c.checkWrite(c.eaSeg, c.eaOff, s)) return;
       const v = c.readRm(s);
       if (c.fault) return;
-      if (c.mod !== 3 && !c.checkWrite(c.eaSeg, c.eaOff, s)) return;
       c.writeRm(s, c.reg === 2 ? ~v & widthMask(s) : neg(c, v, s));
       return;
     }
@@ -867,9 +871,9 @@ OPS[0xfe] = (c) => {
   c.modrm();
   if (c.fault) return;
   if (c.reg > 1) { c.ud(); return; }
+  if (c.mod !== 3 && !c.checkWrite(c.eaSeg, c.eaOff, 1)) return;
   const v = c.readRm(1);
   if (c.fault) return;
-  if (c.mod !== 3 && !c.checkWrite(c.eaSeg, c.eaOff, 1)) return;
   c.writeRm(1, c.reg === 0 ? inc(c, v, 1) : dec(c, v, 1));
 };
 OPS[0xff] = (c) => {
@@ -878,9 +882,9 @@ OPS[0xff] = (c) => {
   const s = c.os;
   switch (c.reg) {
     case 0: case 1: {
+      if (c.mod !== 3 && !c.checkWrite(c.eaSeg, c.eaOff, s)) return;
       const v = c.readRm(s);
       if (c.fault) return;
-      if (c.mod !== 3 && !c.checkWrite(c.eaSeg, c.eaOff, s)) return;
       c.writeRm(s, c.reg === 0 ? inc(c, v, s) : dec(c, v, s));
       return;
     }
@@ -968,6 +972,11 @@ OPS[0x132] = (c) => { // RDMSR
   if (v === null) { c.gp(0); return; }
   c.r[0] = v[0] | 0; c.r[4] = v[1] | 0;
 };
+OPS[0x133] = (c) => { // RDPMC: no performance counters are modelled (they read as 0)
+  if (c.pe && c.cpl !== 0 && (c.state.cr4 & Cr4.PCE) === 0) { c.gp(0); return; }
+  if ((c.r[2] >>> 0) > 1) { c.gp(0); return; }
+  c.r[0] = 0; c.r[4] = 0;
+};
 OPS[0x134] = (c) => { c.counters.byClass[InsnClass.Sysenter]++; if (!c.interceptInsn(InsnClass.Sysenter)) sysenter(c); };
 OPS[0x135] = (c) => { c.counters.byClass[InsnClass.Sysenter]++; if (!c.interceptInsn(InsnClass.Sysenter)) sysexit(c); };
 OPS[0x1a2] = (c) => { // CPUID
@@ -992,11 +1001,11 @@ function bitOp(c: Cpu, kind: number, immForm: boolean): void {
   const s = c.os;
   const bit = bitBase(c, immForm);
   if (c.fault) return;
+  if (kind !== 0 && c.mod !== 3 && !c.checkWrite(c.eaSeg, c.eaOff, s)) return;
   const v = c.readRm(s);
   if (c.fault) return;
   setCf(c, (v >>> bit) & 1);
   if (kind === 0) return;
-  if (c.mod !== 3 && !c.checkWrite(c.eaSeg, c.eaOff, s)) return;
   const m = 1 << bit;
   c.writeRm(s, kind === 1 ? v | m : kind === 2 ? v & ~m : v ^ m);
 }
@@ -1018,9 +1027,9 @@ function shld(c: Cpu, left: boolean, immCount: boolean): void {
   const count = immCount ? c.fetch8() : c.r[2] & 0xff;
   if (c.fault) return;
   const s = c.os;
+  if (c.mod !== 3 && !c.checkWrite(c.eaSeg, c.eaOff, s)) return;
   const v = c.readRm(s);
   if (c.fault) return;
-  if (c.mod !== 3 && !c.checkWrite(c.eaSeg, c.eaOff, s)) return;
   c.writeRm(s, shiftDouble(c, left, v, c.getReg(s, c.reg), count, s));
 }
 OPS[0x1a4] = (c) => shld(c, true, true);
@@ -1038,9 +1047,9 @@ OPS[0x1af] = (c) => { // IMUL Gv, Ev
 function cmpxchg(c: Cpu, s: number): void {
   c.modrm();
   if (c.fault) return;
+  if (c.mod !== 3 && !c.checkWrite(c.eaSeg, c.eaOff, s)) return;
   const v = c.readRm(s);
   if (c.fault) return;
-  if (c.mod !== 3 && !c.checkWrite(c.eaSeg, c.eaOff, s)) return;
   const acc = c.getReg(s, 0);
   alu(c, 7, acc, v, s);
   if (acc === v) c.writeRm(s, c.getReg(s, c.reg));
@@ -1070,9 +1079,9 @@ OPS[0x1bd] = (c) => bitScan(c, true);
 function xadd(c: Cpu, s: number): void {
   c.modrm();
   if (c.fault) return;
+  if (c.mod !== 3 && !c.checkWrite(c.eaSeg, c.eaOff, s)) return;
   const v = c.readRm(s);
   if (c.fault) return;
-  if (c.mod !== 3 && !c.checkWrite(c.eaSeg, c.eaOff, s)) return;
   const src = c.getReg(s, c.reg);
   const sum = alu(c, 0, v, src, s);
   c.setReg(s, c.reg, v);
@@ -1085,10 +1094,10 @@ OPS[0x1c7] = (c) => { // CMPXCHG8B
   c.modrm();
   if (c.fault) return;
   if (c.reg !== 1 || c.mod === 3) { c.ud(); return; }
+  if (!c.checkWrite(c.eaSeg, c.eaOff, 8)) return;
   const lo = c.rd32(c.eaSeg, c.eaOff);
   const hi = c.rd32(c.eaSeg, c.eaPlus(4));
   if (c.fault) return;
-  if (!c.checkWrite(c.eaSeg, c.eaOff, 8)) return;
   if ((lo | 0) === c.r[0] && (hi | 0) === c.r[4]) {
     c.wr32(c.eaSeg, c.eaOff, c.r[6]);
     c.wr32(c.eaSeg, c.eaPlus(4), c.r[2]);

@@ -46,7 +46,8 @@ export class Fpu {
   }
   private static tagOf(v: number): number { return v === 0 ? 1 : Number.isFinite(v) ? 0 : 2; }
   isEmpty(i: number): boolean { return this.tags[(this.top + i) & 7] === TAG_EMPTY; }
-  st(i: number): number { return this.regs[(this.top + i) & 7]; }
+  /** ST(i); an empty register reads as NaN, which gives the masked stack-underflow response. */
+  st(i: number): number { const p = (this.top + i) & 7; return this.tags[p] === TAG_EMPTY ? NaN : this.regs[p]; }
   setSt(i: number, v: number): void { const p = (this.top + i) & 7; this.regs[p] = v; this.tags[p] = Fpu.tagOf(v); }
   /** Raise exception flags; returns true when any raised one is unmasked (result must not be stored). */
   exc(flags: number): boolean {
@@ -67,12 +68,15 @@ export class Fpu {
     return true;
   }
   pop(): void { this.tags[this.top] = TAG_EMPTY; this.top = (this.top + 1) & 7; }
-  /** Stack-underflow check for reading ST(i): returns false (and raises IE/SF) when empty. */
+  /**
+   * Stack-underflow check for reading ST(i): raises IE/SF when it is empty and returns false
+   * only when IE is unmasked (then nothing is stored); masked, the operation goes on with the
+   * empty register reading as the QNaN indefinite (Intel SDM Vol. 1, 8.5.1.2).
+   */
   need(i: number): boolean {
     if (!this.isEmpty(i)) return true;
     this.status &= ~C1;
-    this.exc(IE | SF);
-    return false;
+    return !this.exc(IE | SF);
   }
 }
 
@@ -80,11 +84,15 @@ export class Fpu {
 
 function readF32(c: Cpu, seg: number, off: number): number { u32[0] = c.rd32(seg, off); return f32[0]; }
 function readF64(c: Cpu, seg: number, off: number): number {
+  c.segAddr(seg, off, 8, false); // the whole operand is limit-checked before any byte is read
+  if (c.fault) return 0;
   const lo = c.rd32(seg, off), hi = c.rd32(seg, c.eaPlus(4));
   u32[0] = lo; u32[1] = hi;
   return f64[0];
 }
 function readF80(c: Cpu, seg: number, off: number): number {
+  c.segAddr(seg, off, 10, false);
+  if (c.fault) return 0;
   const lo = c.rd32(seg, off) >>> 0, hi = c.rd32(seg, c.eaPlus(4)) >>> 0, se = c.rd16(seg, c.eaPlus(8));
   const sign = (se & 0x8000) !== 0 ? -1 : 1, exp = se & 0x7fff;
   if (exp === 0x7fff) return (hi & 0x7fffffff) === 0 && lo === 0 ? sign * Infinity : NaN;
@@ -255,7 +263,7 @@ export function x87(c: Cpu, op: number): void {
           case 2: case 3: {
             if (!fpu.need(0)) return;
             f32[0] = fpu.st(0);
-            c.wr32(c.eaSeg, c.eaOff, u32[0]);
+            c.wr32(c.eaSeg, c.eaOff, Number.isNaN(f32[0]) ? 0xffc00000 | 0 : u32[0]); // NaN: the indefinite QNaN
             if (!c.fault && reg === 3) fpu.pop();
             return;
           }
@@ -387,7 +395,7 @@ export function x87(c: Cpu, op: number): void {
         if (rm === 0 || rm === 1 || rm === 4) return; // FENI/FDISI/FSETPM: no-ops on 387+
         c.ud(); return;
       }
-      if (reg === 5 || reg === 6) { if (!fpu.need(0) || !fpu.need(rm)) return; comi(c, fpu.st(0), fpu.st(rm), reg === 5); return; }
+      if (reg === 5 || reg === 6) { fpu.need(0); fpu.need(rm); comi(c, fpu.st(0), fpu.st(rm), reg === 5); return; } // EFLAGS are written even on an unmasked #IA
       if (reg === 7) { c.ud(); return; }
       { // FCMOVNcc
         const conds = [c.cf() === 0, c.zf() === 0, c.cf() === 0 && c.zf() === 0, c.pf() === 0];
@@ -405,6 +413,7 @@ export function x87(c: Cpu, op: number): void {
             if (!fpu.need(0)) return;
             if (!c.checkWrite(c.eaSeg, c.eaOff, 8)) return;
             f64[0] = fpu.st(0);
+            if (Number.isNaN(f64[0])) { u32[0] = 0; u32[1] = 0xfff80000; } // the indefinite QNaN
             c.wr32(c.eaSeg, c.eaOff, u32[0]); c.wr32(c.eaSeg, c.eaPlus(4), u32[1]);
             if (reg === 3) fpu.pop();
             return;
@@ -476,7 +485,12 @@ export function x87(c: Cpu, op: number): void {
         }
       }
       if (reg === 4 && rm === 0) { c.setReg(2, 0, fpu.statusWord()); return; } // FNSTSW AX
-      if (reg === 5 || reg === 6) { if (!fpu.need(0) || !fpu.need(rm)) return; comi(c, fpu.st(0), fpu.st(rm), reg === 5); fpu.pop(); return; }
+      if (reg === 5 || reg === 6) {
+        const ok = fpu.need(0) && fpu.need(rm);
+        comi(c, fpu.st(0), fpu.st(rm), reg === 5);
+        if (ok) fpu.pop();
+        return;
+      }
       if (reg === 0) { fpu.tags[(fpu.top + rm) & 7] = TAG_EMPTY; fpu.pop(); return; } // FFREEP
       c.ud();
     }

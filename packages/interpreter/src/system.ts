@@ -10,10 +10,10 @@
  */
 import {
   Cr0, Cr4, Exc, Rflags, Seg, SegAttr, SysSeg, Msr, descBase, descLimit, descAttr, attrDpl, attrIsCode,
-  attrIsConforming, attrIsReadable, attrIsWritable, gateSelector, gateOffset, SysDescType,
+  attrIsConforming, attrIsReadable, attrIsWritable, gateSelector, gateOffset, SysDescType, exceptionKind, ExcKind,
 } from '@x86kit/core';
 import type { Cpu } from './cpu.js';
-import { InsnClass } from './constants.js';
+import { InsnClass, ExitKind } from './constants.js';
 
 /** How an event entered delivery; decides error-code EXT and gate-DPL checks. */
 export const EventType = { Exception: 0, External: 1, Software: 2, Int3: 3, Icebp: 4 } as const;
@@ -459,6 +459,13 @@ export function iret(c: Cpu, os: number): void {
  * of the instruction (EIP rewound to it), as on hardware.
  */
 export function softwareInterrupt(c: Cpu, vector: number, type: EventKind): void {
+  if (type !== EventType.Software && (c.interceptExceptions & (1 << vector)) !== 0) {
+    // INT3 / INTO / INT1 raise #BP / #OF / #DB: exception intercepts apply (trap: info2 = next EIP)
+    const e = c.exit;
+    e.kind = ExitKind.Exception; e.code = vector; e.info1 = -1; e.info2 = c.eip; e.opcode = c.opcode;
+    c.pendingExit = true;
+    return;
+  }
   c.counters.softwareInterrupts++;
   if (c.vm && type === EventType.Software && ((c.flags >>> 12) & 3) !== 3) { c.gp(0); return; }
   if (c.pe) deliverProtected(c, vector, -1, type, c.eip);
@@ -530,7 +537,9 @@ export function deliverProtected(c: Cpu, vector: number, code: number, type: Eve
     c.gp((tsel & 0xfffc) | ext);
     return;
   }
-  c.push(gsize, gsize === 2 ? oldFlags & 0xffff : oldFlags);
+  // faults push EFLAGS with RF = 1 (Intel SDM Vol. 3A, 18.3.1.1), so IRET does not re-trigger an instruction breakpoint
+  const image = type === EventType.Exception && exceptionKind(vector) === ExcKind.Fault && vector !== Exc.DB ? oldFlags | Rflags.RF : oldFlags;
+  c.push(gsize, gsize === 2 ? image & 0xffff : image);
   c.push(gsize, oldCs);
   c.push(gsize, returnEip);
   if (code >= 0) c.push(gsize, code);
@@ -725,9 +734,11 @@ export function sysInsn0F01(c: Cpu): void {
 // Control and debug registers
 // ---------------------------------------------------------------------------------------
 
-function crAccessCheck(c: Cpu): boolean {
+function crAccessCheck(c: Cpu, isCr: boolean): boolean {
   c.modrm(); // the mod field is ignored: always a register operand
   if (c.fault) return false;
+  // #UD for a nonexistent CRn (or DR4/DR5 with CR4.DE) takes priority over #GP for CPL > 0
+  if (isCr ? c.reg === 1 || c.reg > 4 : (c.reg === 4 || c.reg === 5) && (c.state.cr4 & Cr4.DE) !== 0) { c.ud(); return false; }
   if (c.pe && c.cpl !== 0 || c.vm) { c.gp(0); return false; }
   return true;
 }
@@ -735,7 +746,7 @@ function crAccessCheck(c: Cpu): boolean {
 /** MOV r32, CRn. */
 export function movFromCr(c: Cpu): void {
   c.counters.byClass[InsnClass.MovCr]++;
-  if (!crAccessCheck(c)) return;
+  if (!crAccessCheck(c, true)) return;
   const st = c.state;
   let v: number;
   switch (c.reg) {
@@ -754,7 +765,7 @@ const CR4_SUPPORTED = Cr4.VME | Cr4.PVI | Cr4.TSD | Cr4.DE | Cr4.PSE | Cr4.PAE |
 /** MOV CRn, r32 (Intel SDM Vol. 2B MOV—Move to/from Control Registers). */
 export function movToCr(c: Cpu): void {
   c.counters.byClass[InsnClass.MovCr]++;
-  if (!crAccessCheck(c)) return;
+  if (!crAccessCheck(c, true)) return;
   const st = c.state;
   const v = c.r[2 * c.rm];
   switch (c.reg) {
@@ -800,7 +811,7 @@ function drIndex(c: Cpu): number {
 /** MOV r32, DRn (breakpoints are stored but not yet armed). */
 export function movFromDr(c: Cpu): void {
   c.counters.byClass[InsnClass.MovDr]++;
-  if (!crAccessCheck(c)) return;
+  if (!crAccessCheck(c, false)) return;
   const n = drIndex(c);
   if (n < 0 || c.interceptInsn(InsnClass.MovDr)) return;
   c.r[2 * c.rm] = c.state.dr[2 * n];
@@ -808,7 +819,7 @@ export function movFromDr(c: Cpu): void {
 /** MOV DRn, r32. */
 export function movToDr(c: Cpu): void {
   c.counters.byClass[InsnClass.MovDr]++;
-  if (!crAccessCheck(c)) return;
+  if (!crAccessCheck(c, false)) return;
   const n = drIndex(c);
   if (n < 0 || c.interceptInsn(InsnClass.MovDr)) return;
   let v = c.r[2 * c.rm];
