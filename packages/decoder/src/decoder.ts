@@ -117,6 +117,7 @@ export class Decoder {
   private evexR2 = 0; // EVEX.R' (reg bit 4)
   private evexV2 = 0; // EVEX.V' (vvvv bit 4)
   private vvvv = 0;
+  private vvvvRaw = 0;
   private vexL = 0;
   private aaa = 0;
   private evexZ = 0;
@@ -196,6 +197,7 @@ export class Decoder {
     this.evexR2 = 0;
     this.evexV2 = 0;
     this.vvvv = 0;
+    this.vvvvRaw = 0;
     this.vexL = 0;
     this.aaa = 0;
     this.evexZ = 0;
@@ -337,6 +339,7 @@ export class Decoder {
         b = this.u8(pos + 3);
         pos += 4;
       }
+      this.vvvvRaw = this.vvvv;
       if (!mode64) this.vvvv &= 7;
     } else if (b === 0x8f && (this.u8(pos) & 0x1f) >= 8) {
       if (p66 || repLast !== 0 || rex !== 0 || lock) this.invalid = true;
@@ -348,6 +351,7 @@ export class Decoder {
       this.rexB = mode64 ? (~p0 >> 5) & 1 : 0;
       w = p1 >> 7;
       this.vvvv = (~p1 >> 3) & 15;
+      this.vvvvRaw = this.vvvv;
       if (!mode64) this.vvvv &= 7;
       this.vexL = (p1 >> 2) & 1;
       ppId = (p1 & 3) + 1;
@@ -456,9 +460,8 @@ export class Decoder {
         const fw = (m >> 20) & 3;
         if (fw !== 0 && fw - 1 !== w && (mode64 || (fl & FormFlag.WIG32) === 0)) continue;
         const fL = (m >> 22) & 7;
-        if (fL !== 0 && fL - 1 !== l) continue;
-        // EVEX.b on a register operand means rounding/SAE; forms without either do not exist.
-        if (enc === EncodingKind.EVEX && this.evexB !== 0 && mod === 3 && (fl & (FormFlag.er | FormFlag.sae)) === 0) continue;
+        // Slow path: EVEX.b on a register form without rounding/SAE uses the real L'L (#UD later).
+        if (fL !== 0 && fL - 1 !== this.vexL) continue;
         const fmod = (m >> 6) & 3;
         if (fmod === 1 ? mod === 3 : fmod === 2 && mod !== 3) {
           // Register-only / memory-only form used with the other ModRM.mod: #UD, but the
@@ -482,11 +485,18 @@ export class Decoder {
     insn.segmentPrefix = seg;
     insn.rex = rex;
 
-    if (form < 0 && modFail >= 0 && !this.invalid) {
+    // iced-x86 length convention for #UD: 66 0F C5 (PEXTRW xmm) with a memory ModRM stops after
+    // ModRM (its other register-only forms also count their immediate, handled below).
+    if (form < 0 && modFail >= 0 && (table === T_0F || table === T_EVEX_0F) && b === 0xc5 && ppId === 2) modFail = -1;
+    if (form < 0 && modFail >= 0) {
+      // Register-only form with a memory ModRM: #UD; length = through ModRM plus immediates
+      // (the memory operand is not decoded), as iced-x86 counts it.
       form = modFail;
       os = modFailOs;
       this.invalid = true;
+      this.mod = 3;
     }
+
     if (form < 0 || this.earlyInvalid) {
       // No form matches (#UD). Length convention (same as iced-x86): through the ModRM byte,
       // which is read even for opcodes that have none, but no SIB/displacement/immediate; an
@@ -508,9 +518,18 @@ export class Decoder {
     const opCount = FORM_OPCOUNT[form];
     const memSize = this.evexB !== 0 && mod !== 3 && enc === EncodingKind.EVEX ? (FORM_BCST[form]) : (FORM_MEM[form]);
     let nImm = 0;
+    let isByteOps = false;
     for (let k = 0; k < opCount; k++) {
       const oe = FORM_OPS[form * 5 + k];
-      nImm = this.decodeOperand(insn, k, oe, b, os, nImm, memSize);
+      // The /is4 register byte follows ModRM/SIB/displacement even when its operand comes first.
+      if (oe === 88 || oe === 89 || oe === 94 || oe === 95 || oe === 35) isByteOps = true;
+      else nImm = this.decodeOperand(insn, k, oe, b, os, nImm, memSize);
+    }
+    if (isByteOps) {
+      for (let k = 0; k < opCount; k++) {
+        const oe = FORM_OPS[form * 5 + k];
+        if (oe === 88 || oe === 89 || oe === 94 || oe === 95 || oe === 35) nImm = this.decodeOperand(insn, k, oe, b, os, nImm, memSize);
+      }
     }
     insn.opCount = opCount;
     if (end3dnow !== 0) this.pos = end3dnow;
@@ -577,7 +596,8 @@ export class Decoder {
         if (repLast === 0xf3 && (flags & FormFlag.xrelease) !== 0 && hleOk) insn.hasXrelease = true;
       }
     } else {
-      if (!this.vvvvUsed && (this.vvvv !== 0 || (this.evexV2 !== 0 && !this.v2Used))) this.invalid = true;
+      // Unused VEX/EVEX/XOP.vvvv must be 1111b (all four bits, in every mode; SDM Vol. 2, 2.3.6).
+      if (!this.vvvvUsed && (this.vvvvRaw !== 0 || (this.evexV2 !== 0 && !this.v2Used))) this.invalid = true;
       if (enc === EncodingKind.EVEX) {
         if (this.vexL === 3 && !(this.evexB !== 0 && mod === 3)) this.invalid = true;
         if (this.evexZ !== 0 && insn.opKinds[0] === OpKind.Memory) this.invalid = true;

@@ -307,6 +307,8 @@ export function generateDecoder(records: readonly IsaRecord[]): GeneratedFile[] 
         if (l !== 0) { mask |= 3 << 16; value |= (l - 1) << 16; }
         const isEvex = table >= 8 && table <= 12;
         const erSae = (fl & ((1 << FLAG_NAMES.indexOf('er')) | (1 << FLAG_NAMES.indexOf('sae')))) !== 0;
+        // EVEX.b with a register operand: only rounding/SAE forms match on the fast path (the
+        // decoder then uses L'L as RC); others are found by the slow path with the real L'L.
         if (isEvex && !erSae) mask |= 1 << 18;
         if (table === 0 && op === 0x90 && pp === 0 && (m & MATCH.opreg) === 0) mask |= 1 << 19;
         let sel = 0;
