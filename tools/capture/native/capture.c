@@ -553,6 +553,17 @@ static void build_forms(void) {
   add(MALL, "nop", NULL, "int", O8, "", "90", 0, 0, K_NOREX, 0);
   add(MALL, "nop Ev", NULL, "int", OV, "", "0f 1f", '0', 0, 0, 0);
   add(MALL, "pause", NULL, "int", O8, "f3", "90", 0, 0, K_NOREX, 0);
+  /* segment-override prefixes: flat segments in 32-bit mode (a write through CS faults), the
+     tool's 16-bit segments in 16-bit mode (CS base differs), ignored in 64-bit mode */
+  static const struct { const char *p, *n; } so[4] = {{"26", "es:"}, {"2e", "cs:"}, {"36", "ss:"}, {"3e", "ds:"}};
+  for (int i = 0; i < 4; i++) {
+    snprintf(nm, 64, "mov Ev,Gv %s", so[i].n);
+    add(MALL, nm, NULL, "int", OV, so[i].p, "89", 'r', 0, K_MEMONLY, 0);
+    snprintf(nm, 64, "mov Gv,Ev %s", so[i].n);
+    add(MALL, nm, NULL, "int", OV, so[i].p, "8b", 'r', 0, K_MEMONLY, 0);
+  }
+  add(MALL, "movs b cs:", NULL, "string", O8, "2e", "a4", 0, 0, K_STR, 0);
+  add(MALL, "rep movs b es:", NULL, "string", O8, "f3 26", "a4", 0, 0, K_STR, 0);
   add(MNO64, "les Gv,Mp", NULL, "sys", OV, "", "c4", 'r', 0, K_MEMONLY, 0);
   add(MNO64, "lds Gv,Mp", NULL, "sys", OV, "", "c5", 'r', 0, K_MEMONLY, 0);
   add(MALL, "lss Gv,Mp", NULL, "sys", OV, "", "0f b2", 'r', 0, K_MEMONLY, 0);
@@ -857,6 +868,20 @@ static void build_forms(void) {
   add(MALL, "cvttsd2si Gy,Wsd", NULL, "sse", OV3264, "f2", "0f 2c", 'r', 0, K_SSE | K_FPMEM, 0);
   add(MALL, "cvtss2si Gy,Wss", NULL, "sse", OV3264, "f3", "0f 2d", 'r', 0, K_SSE | K_FPMEM, 0);
   add(MALL, "cvtsd2si Gy,Wsd", NULL, "sse", OV3264, "f2", "0f 2d", 'r', 0, K_SSE | K_FPMEM, 0);
+  add(MALL, "movlps/movhlps", NULL, "sse", O_NA, "", "0f 12", 'r', 0, K_SSE, 0);
+  add(MALL, "movlps Mq,Vx", NULL, "sse", O_NA, "", "0f 13", 'r', 0, K_SSE | K_MEMONLY, 0);
+  add(MALL, "movhps/movlhps", NULL, "sse", O_NA, "", "0f 16", 'r', 0, K_SSE, 0);
+  add(MALL, "movhps Mq,Vx", NULL, "sse", O_NA, "", "0f 17", 'r', 0, K_SSE | K_MEMONLY, 0);
+  add(MALL, "movlpd Vx,Mq", NULL, "sse", O_NA, "66", "0f 12", 'r', 0, K_SSE | K_MEMONLY, 0);
+  add(MALL, "movhpd Vx,Mq", NULL, "sse", O_NA, "66", "0f 16", 'r', 0, K_SSE | K_MEMONLY, 0);
+  add(MALL, "movntdq Mx,Vx", NULL, "sse", O_NA, "66", "0f e7", 'r', 0, K_SSE | K_MEMONLY, 0);
+  add(MALL, "movntps Mx,Vx", NULL, "sse", O_NA, "", "0f 2b", 'r', 0, K_SSE | K_MEMONLY, 0);
+  add(MALL, "movdq2q Pq,Ux", NULL, "sse", O_NA, "f2", "0f d6", 'r', 0, K_SSE | K_FP | K_REGONLY, 0);
+  add(MALL, "movq2dq Vx,Nq", NULL, "sse", O_NA, "f3", "0f d6", 'r', 0, K_SSE | K_FP | K_MMXV | K_REGONLY, 0);
+  add(MALL, "cvtpi2ps Vx,Qq", NULL, "sse", O_NA, "", "0f 2a", 'r', 0, K_SSE | K_FP | K_MMXV, 0);
+  add(MALL, "cvtps2pi Pq,Wq", NULL, "sse", O_NA, "", "0f 2d", 'r', 0, K_SSE | K_FP | K_FPMEM, 0);
+  add(MALL, "cvttpd2pi Pq,Wx", NULL, "sse", O_NA, "66", "0f 2c", 'r', 0, K_SSE | K_FP | K_FPMEM, 0);
+  add(MALL, "cvtpi2pd Vx,Qq", NULL, "sse", O_NA, "66", "0f 2a", 'r', 0, K_SSE | K_FP | K_MMXV, 0);
   add(MALL, "movmskps Gd,Ux", NULL, "sse", O_NA, "", "0f 50", 'r', 0, K_SSE | K_REGONLY, 0);
   add(MALL, "movmskpd Gd,Ux", NULL, "sse", O_NA, "66", "0f 50", 'r', 0, K_SSE | K_REGONLY, 0);
   add(MALL, "movddup", NULL, "sse", O_NA, "f2", "0f 12", 'r', 0, K_SSE, 0);
@@ -1273,9 +1298,11 @@ static void gen_test(const form_t *f, test_t *t) {
   if (k & K_MOFFS) { u64 tg = pick_target(8); imm = lin2off(tg); fillrange(t, tg, 8, 24); }
   for (int i = 0; i < immSize; i++) c[immOff + i] = (u8)(imm >> (8 * i));
   /* memory plan: the target now, the registers that reach it after the other operand plans */
+  int cs16 = 0; /* 16-bit mode with a CS override: aim into the code segment (base CODE) */
+  for (int i = 0; i < f->npfx; i++) if (f->pfx[i] == 0x2e && g_mode == 16) cs16 = 1;
   if (mp.has) {
     int sz = (k & K_AVX) ? 32 : (k & K_SSE) ? 16 : 8;
-    u64 tg = pick_target(sz);
+    u64 tg = cs16 ? CODE + rn(0x1000) : pick_target(sz);
     mp.target = tg;
     fillrange(t, tg, 8, (k & K_AVX) ? 40 : (k & K_SSE) ? 24 : 16);
     if (f->op[0] == 0x0f && f->op[1] == 0xae && (f->modrm == '0' || f->modrm == '1')) fillrange(t, tg, 0, 512);
@@ -1433,7 +1460,7 @@ static void gen_test(const form_t *f, test_t *t) {
   }
   /* solve base/index/displacement so the effective address is the target (wins over the plans above) */
   if (mp.has) {
-    u64 eff = lin2off(mp.target);
+    u64 eff = cs16 ? mp.target - CODE : lin2off(mp.target);
     int64_t disp = 0;
     if (mp.dispSize == 1) { int64_t e[5] = {0, 127, -128, 1, -1}; disp = rn(2) ? e[rn(5)] : (int8_t)rnd(); }
     if (mp.dispSize == 2) disp = rn(2) ? (int16_t)edge(16) : 0;
