@@ -107,7 +107,7 @@ function collectStats(m: Machine, r: RunResult, interruptsByVector: Float64Array
   const ports = m.io.busyPorts().sort((a, b) => b.reads + b.writes - a.reads - a.writes)
     .map((p) => ({ port: `0x${p.port.toString(16)}`, reads: p.reads, writes: p.writes }));
   const paging: Record<string, number> = {};
-  for (const [k, v] of Object.entries(counters)) if (/tlb|walk|paging|pagefault/i.test(k)) paging[k] = v;
+  for (const [k, v] of Object.entries(counters)) if (/tlb|walk|paging|pagefault/i.test(k) && v !== 0) paging[k.replace(/^cpu\./, '')] = v;
   return {
     instructions: r.instructions,
     mips: r.hostMs > 0 ? r.instructions / r.hostMs / 1000 : 0,
