@@ -30,3 +30,8 @@ export { hexBytes, noDisassembler, type Disassembler } from './lockstep/disasm.j
 export { decoderDisassembler } from './lockstep/decoder-disasm.js';
 export { decoderSuite, ICED_FILES } from './suites/decoder.js';
 export { checkDecoderVector, checkMemoryVector, vectorSkipReason } from './suites/decoder-check.js';
+export { siliconSuite } from './suites/silicon.js';
+export { SiliconInterpreterRunner, INTEGER_CATEGORIES } from './engines/silicon-interpreter.js';
+export { InterpreterEngine, InterpreterStepEngine } from './engines/interpreter.js';
+export { machineGuestRunner, qemuGuestRunner, guestRunner, registerGuestRunner, type GuestRunner, type GuestRunRequest, type GuestRunResult } from './guest-runners.js';
+export { stepEngineFactory, registerStepEngine, type StepEngineFactory } from './step-engines.js';

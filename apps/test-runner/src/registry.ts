@@ -5,8 +5,9 @@ import { lockstepSuite } from './suites/lockstep.js';
 import { singleStep286Suite } from './suites/singlestep.js';
 import { guestsSuite } from './suites/guests.js';
 import { decoderSuite } from './suites/decoder.js';
+import { siliconSuite } from './suites/silicon.js';
 
-const SUITES: Suite[] = [decoderSuite, singleStep286Suite, guestsSuite, lockstepSuite];
+const SUITES: Suite[] = [decoderSuite, singleStep286Suite, siliconSuite, guestsSuite, lockstepSuite];
 
 /** Every registered suite, in the order `all` runs them. */
 export function listSuites(): readonly Suite[] {

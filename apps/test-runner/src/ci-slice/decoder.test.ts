@@ -1,0 +1,4 @@
+import { sliceTest } from './slice.js';
+
+// Every iced decoder vector line.
+sliceTest('decoder');
