@@ -349,3 +349,16 @@ test('nested counters are exact for a hand-computed sequence', () => {
   expect(c.get('adWrites')).toBe(12);
   expect(c.values[NestedCounter.Npf]).toBe(0);
 });
+
+test('translateGuestPhysical: DMA-style access without a linear address', () => {
+  const h = host(NestedFormat.Ept);
+  expect(h.np.translateGuestPhysical(0x80123, Access.Write)).toBe(0x80123 + OFF);
+  h.mem.write32(h.leafEa(0x80000), (0x80000 + OFF) | Ept.R | (6 << 3));
+  h.np.flush();
+  expect(h.np.translateGuestPhysical(0x80123, Access.Write)).toBe(-1);
+  expect(h.np.exitQualification).toBe(EptQual.Write | EptQual.Readable);
+  const n = host(NestedFormat.Npt);
+  n.mem.write32(n.leafEa(0x80000), 0);
+  expect(n.np.translateGuestPhysical(0x80123, Access.Read)).toBe(-1);
+  expect([n.np.exitInfo1Lo, n.np.exitInfo1Hi, n.np.faultGpa]).toEqual([PfErr.U, NpfInfoHi.FinalGpa, 0x80123]);
+});

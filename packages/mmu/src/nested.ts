@@ -23,7 +23,7 @@
  */
 import { CounterSet, Pte, PfErr, type GuestMemory } from '@x86kit/core';
 import { Access, TWO32 } from './paging-context.js';
-import type { GpaTranslator, WalkResult } from './walker.js';
+import { WalkResult, type GpaTranslator } from './walker.js';
 
 /** Nested table format. */
 export const NestedFormat = { Npt: 0, Ept: 1 } as const;
@@ -156,6 +156,24 @@ export class NestedPaging implements GpaTranslator {
   /** INVEPT / nested TLB flush (also needed after the monitor edits nested tables). */
   flush(): void {
     this.tlbGfn.fill(-1);
+  }
+
+  private readonly scratch = new WalkResult();
+
+  /**
+   * Translate a guest-physical address that is not the result of a linear translation (device
+   * DMA, the processor's own structure accesses such as the VMCB/VMCS-referenced pages, guest
+   * PDPTE loads): -1 on a nested fault, recorded as for the walker but with no guest-linear
+   * address (EPT qualification bit 7 clear).
+   */
+  translateGuestPhysical(gpa: number, access: number): number {
+    const r = this.scratch;
+    r.laLo = 0; r.laHi = 0; r.memRefs = 0;
+    const hpa = this.translateGpa(gpa, access, false, r);
+    if (hpa < 0 && this.fault === NestedFault.EptViolation) {
+      this.exitQualification &= ~(EptQual.LinearValid | EptQual.FinalTranslation);
+    }
+    return hpa;
   }
 
   /** {@inheritDoc GpaTranslator.translateGpa} */
