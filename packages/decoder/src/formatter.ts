@@ -202,6 +202,8 @@ export class IntelFormatter {
   private readonly farMemory: Uint8Array;
   /** By Code: 1 = form takes {sae}, 2 = form takes embedded rounding ({rn-sae}...). */
   private readonly erSae: Uint8Array;
+  /** By Mnemonic: 1 = the accumulator operand is implicit (STOS/LODS/SCAS). */
+  private readonly hideAcc: Uint8Array;
   /** By Code: bit i = operand i is an `st(i)` operand (printed `st(0)` for ST0; `st` is the fixed ST0 operand). */
   private readonly stiMask: Uint8Array;
   /** By Code: 1 = show 64-bit GPRs as 32-bit, 2 = show 32/64-bit GPRs as 16-bit. */
@@ -254,6 +256,8 @@ export class IntelFormatter {
     for (const m of FPU_ST_SRC) this.fpuImplicit[m] = 2;
     this.farMemory = new Uint8Array(codeNames.length);
     this.erSae = new Uint8Array(codeNames.length);
+    this.hideAcc = new Uint8Array(mnemonicNames.length);
+    for (const m of HIDE_ACCUMULATOR) this.hideAcc[m] = 1;
     this.stiMask = new Uint8Array(codeNames.length);
     this.narrowRegs = new Uint8Array(codeNames.length);
     this.pseudo = mnemonicNames.map((n) => PSEUDO[n] ?? null);
@@ -458,7 +462,7 @@ export class IntelFormatter {
     const k = insn.opKinds[i] ?? 0;
     if ((k === OpKind.MemorySegDI || k === OpKind.MemorySegEDI || k === OpKind.MemorySegRDI) &&
       (insn.mnemonic === Mnemonic.Maskmovq || insn.mnemonic === Mnemonic.Maskmovdqu || insn.mnemonic === Mnemonic.Vmaskmovdqu)) return true;
-    if (insn.opKinds[i] === OpKind.Register && HIDE_ACCUMULATOR.has(insn.mnemonic)) {
+    if (insn.opKinds[i] === OpKind.Register && (this.hideAcc[insn.mnemonic] ?? 0) !== 0) {
       const r = insn.opRegisters[i] ?? 0;
       return r === Register.AL || r === Register.AX || r === Register.EAX || r === Register.RAX;
     }
@@ -475,6 +479,7 @@ export class IntelFormatter {
 
   /** `data16`/`data32`/`data64` and `addr16`/`addr32` when the prefix changes something the operands do not show. */
   private sizePrefixes(insn: Instruction): string {
+    if (!insn.hasOperandSizePrefix && !insn.hasAddressSizePrefix && (insn.rex & 8) === 0) return '';
     let s = '';
     const n = insn.opCount;
     let gprOrMem = false;
@@ -515,24 +520,27 @@ export class IntelFormatter {
   }
 
   private prefixes(insn: Instruction): string {
+    if (!insn.hasLock && !insn.hasRep && !insn.hasRepne && insn.segmentPrefix === Register.None) return '';
     let s = '';
-    const up = this.upper;
-    const kw = (t: string): string => (up ? t.toUpperCase() : t) + ' ';
-    if (insn.hasXacquire) s += kw('xacquire');
-    if (insn.hasXrelease) s += kw('xrelease');
-    if (insn.hasLock) s += kw('lock');
+    if (insn.hasXacquire) s += this.kw('xacquire');
+    if (insn.hasXrelease) s += this.kw('xrelease');
+    if (insn.hasLock) s += this.kw('lock');
     const cls = this.branchClass[insn.code] ?? 0;
-    if (cls === 1 && insn.segmentPrefix === Register.CS) s += kw('hint-not-taken');
-    else if (cls === 1 && insn.segmentPrefix === Register.DS) s += kw('hint-taken');
-    if (cls === 3 && insn.segmentPrefix === Register.DS) s += kw('notrack');
+    if (cls === 1 && insn.segmentPrefix === Register.CS) s += this.kw('hint-not-taken');
+    else if (cls === 1 && insn.segmentPrefix === Register.DS) s += this.kw('hint-taken');
+    if (cls === 3 && insn.segmentPrefix === Register.DS) s += this.kw('notrack');
     const ff = FMT_FLAGS[insn.code] ?? 0;
     const str = (ff & 2048) !== 0 ? 2 : (ff & 1024) !== 0 ? 1 : 0;
-    if (insn.hasRep && !insn.hasXrelease && (str !== 0 || insn.mnemonic === Mnemonic.Ret)) s += kw(str === 2 ? 'repe' : 'rep');
+    if (insn.hasRep && !insn.hasXrelease && (str !== 0 || insn.mnemonic === Mnemonic.Ret)) s += this.kw(str === 2 ? 'repe' : 'rep');
     if (insn.hasRepne && !insn.hasXacquire) {
-      if (cls !== 0) s += kw('bnd');
-      else if (str !== 0) s += kw('repne');
+      if (cls !== 0) s += this.kw('bnd');
+      else if (str !== 0) s += this.kw('repne');
     }
     return s;
+  }
+
+  private kw(t: string): string {
+    return (this.upper ? t.toUpperCase() : t) + ' ';
   }
 
   /** Whether the segment override is shown on the memory operand (consumed as a branch hint / notrack otherwise). */
@@ -555,6 +563,7 @@ export class IntelFormatter {
   }
 
   private decorators(insn: Instruction, maskIsOperand: boolean): string {
+    if (insn.opMask === Register.None && !insn.zeroingMasking && insn.roundingControl === RoundingControl.None && !insn.suppressAllExceptions) return '';
     let s = '';
     if (insn.opMask !== Register.None && !maskIsOperand) s += `{${this.regText[insn.opMask] ?? ''}}`;
     if (insn.zeroingMasking) s += this.upper ? '{Z}' : '{z}';
@@ -695,14 +704,9 @@ export class IntelFormatter {
   }
 
   private hex32(v: number, minDigits: number): string {
-    let s = '';
-    let x = v >>> 0;
-    do {
-      s = (this.hexDigits[x & 0xf] ?? '0') + s;
-      x >>>= 4;
-    } while (x !== 0);
-    while (s.length < minDigits) s = `0${s}`;
-    return s;
+    let s = (v >>> 0).toString(16);
+    if (this.hexDigits === HEX_UP) s = s.toUpperCase();
+    return s.length < minDigits ? s.padStart(minDigits, '0') : s;
   }
 
   private hex64(hi: number, lo: number, minDigits: number): string {

@@ -11,5 +11,5 @@ export {
   encodingName, cpuidFeatures,
 } from './info.js';
 export {
-  VirtClass, VIRT_REWRITE_MASK, virtClass, virtClassOfInstance, isIdent, isSensitiveUnprivileged, virtClassNames,
+  VirtClass, VIRT_REWRITE_MASK, virtClass, virtClassOfInstance, virtClassOfInstruction, isIdent, isSensitiveUnprivileged, virtClassNames,
 } from './virt.js';

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { VirtClass, virtClass, isIdent, isSensitiveUnprivileged, virtClassNames, virtClassOfInstance, VIRT_REWRITE_MASK } from './virt.js';
+import { Decoder } from './decoder.js';
+import { Instruction } from './instruction.js';
+import { virtClassOfInstruction, VirtClass, virtClass, isIdent, isSensitiveUnprivileged, virtClassNames, virtClassOfInstance, VIRT_REWRITE_MASK } from './virt.js';
 import { icedCodes, icedDir } from './conformance.test-util.js';
 
 const dir = icedDir();
@@ -64,6 +66,16 @@ describe.skipIf(dir === null)('virtualization class', () => {
     expect(virtClass(-1)).toBe(0);
     expect(virtClass(1 << 20)).toBe(0);
     expect(VIRT_REWRITE_MASK).toBe(0xfff);
+  });
+
+  it('classifies decoded instances (RIP-relative memory adds PC_REL)', () => {
+    const insn = new Instruction();
+    new Decoder({ bitness: 64 }).decodeInto(insn, Uint8Array.of(0x48, 0x8b, 0x05, 0x10, 0, 0, 0), 0); // mov rax,[rip+0x10]
+    expect(virtClassOfInstruction(insn)).toBe(VirtClass.PC_REL);
+    new Decoder({ bitness: 64 }).decodeInto(insn, Uint8Array.of(0x48, 0x8b, 0x00), 0); // mov rax,[rax]
+    expect(virtClassOfInstruction(insn)).toBe(0);
+    new Decoder({ bitness: 32 }).decodeInto(insn, Uint8Array.of(0x0f, 0x01, 0x0d, 0, 0, 0, 0), 0); // sidt [0]
+    expect(virtClassNames(virtClassOfInstruction(insn))).toEqual(['PRIV_COND', 'SENSITIVE']);
   });
 
   it('summary: how many forms fall in each class', () => {

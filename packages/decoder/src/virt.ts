@@ -13,6 +13,8 @@
  * `tools/gen-x86/data/virt-class.txt` and generated into `generated/virt-class.ts`.
  */
 import { VIRT_CLASS_BIT_VALUES, VIRT_CLASS_CODE_COUNT, VIRT_CLASS_PAIRS } from './generated/virt-class.js';
+import { type Instruction, OpKind } from './instruction.js';
+import { Register } from './register.js';
 
 /**
  * Virtualization class bits (OR-ed; 0 = plain computation, IDENT).
@@ -61,6 +63,15 @@ export function virtClass(code: number): VirtClass {
 export function virtClassOfInstance(code: number, ipRelativeMemory: boolean): VirtClass {
   const c = virtClass(code);
   return ipRelativeMemory ? c | VirtClass.PC_REL : c;
+}
+
+/** Virtualization class of a decoded instruction: {@link virtClassOfInstance} with its RIP/EIP-relative memory operand, if any. */
+export function virtClassOfInstruction(insn: Instruction): VirtClass {
+  let ipRel = false;
+  if (insn.memBase === Register.RIP || insn.memBase === Register.EIP) {
+    for (let i = 0; i < insn.opCount; i++) if (insn.opKinds[i] === OpKind.Memory) ipRel = true;
+  }
+  return virtClassOfInstance(insn.code, ipRel);
 }
 
 /** True when a binary translator may copy the instruction unchanged (Adams & Agesen §3.2 "IDENT"). */
