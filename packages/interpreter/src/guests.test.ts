@@ -13,12 +13,7 @@ import { IoBus, PhysicalMemoryBus, Seg, SegAttr, Cr0, type PortIoDevice } from '
 import { Cpu, RunStatus } from './index.js';
 
 /** Checks we know fail, with the reason (feature not implemented yet). */
-const KNOWN: Record<string, Record<string, string>> = {
-  exceptions: {
-    'PASS: #TS jmp to TSS with limit < 0x67 (vector 10, error 0x58)': 'hardware task switching is not implemented',
-    'PASS: #MF x87 zero divide at FWAIT (vector 16)': 'x87 is not implemented',
-  },
-};
+const KNOWN: Record<string, Record<string, string>> = {};
 
 function findRoot(): string | null {
   let d = import.meta.dirname;

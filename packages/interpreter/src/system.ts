@@ -5,8 +5,7 @@
  * SYSCALL/SYSRET. References: Intel SDM Vol. 3A ch. 3, 5, 6, 7, 20 and the Vol. 2 pages of
  * each instruction.
  *
- * Not modelled yet (raise #UD and are counted as unimplemented): hardware task switches (task
- * gates, JMP/CALL to a TSS, IRET with NT = 1) and the CR4.VME/PVI virtual-interrupt extensions.
+ * Task switches live in `task.ts`. Not modelled yet: the CR4.VME/PVI virtual-interrupt extensions.
  */
 import {
   Cr0, Cr4, Exc, Rflags, Seg, SegAttr, SysSeg, Msr, descBase, descLimit, descAttr, attrDpl, attrIsCode,
@@ -14,6 +13,7 @@ import {
 } from '@x86kit/core';
 import type { Cpu } from './cpu.js';
 import { InsnClass, ExitKind } from './constants.js';
+import { taskSwitch, TaskSource } from './task.js';
 
 /** How an event entered delivery; decides error-code EXT and gate-DPL checks. */
 export const EventType = { Exception: 0, External: 1, Software: 2, Int3: 3, Icebp: 4 } as const;
@@ -43,6 +43,57 @@ function readDescriptor(c: Cpu, sel: number, vector: number): boolean {
   dHi = c.rdLin32(base + index + 4);
   c.implicitSupervisor = false;
   return !c.fault;
+}
+
+/** Read the descriptor of `sel` into `out` ([lo, hi]); false after raising `vector(sel)`. */
+export function readDescriptorInto(c: Cpu, sel: number, out: Int32Array, vector: number): boolean {
+  if (!readDescriptor(c, sel, vector)) return false;
+  out[0] = dLo; out[1] = dHi;
+  return true;
+}
+
+/**
+ * Load a segment register from a new task's TSS (Intel SDM Vol. 3A, 7.3 step 12): like a MOV
+ * but faults are #TS(selector), CS must be code whose DPL matches its RPL (the new CPL).
+ */
+export function loadSegmentForTask(c: Cpu, s: number, sel: number): boolean {
+  const st = c.state;
+  if (s === Seg.CS) {
+    if ((sel & 0xfffc) === 0) { c.raise(Exc.TS, 0); return false; }
+    if (!readDescriptor(c, sel, Exc.TS)) return false;
+    const attr = descAttr(dHi);
+    if (!attrIsCode(attr)) { c.raise(Exc.TS, sel & 0xfffc); return false; }
+    const dpl = attrDpl(attr);
+    if (attrIsConforming(attr) ? dpl > (sel & 3) : dpl !== (sel & 3)) { c.raise(Exc.TS, sel & 0xfffc); return false; }
+    if ((attr & SegAttr.P) === 0) { c.raise(Exc.NP, sel & 0xfffc); return false; }
+    setAccessed(c, sel);
+    loadHidden(c, Seg.CS, sel, dLo, dHi);
+    c.updateMode();
+    return true;
+  }
+  if (s === Seg.SS) {
+    if ((sel & 0xfffc) === 0) { c.raise(Exc.TS, 0); return false; }
+    if (!readDescriptor(c, sel, Exc.TS)) return false;
+    const attr = descAttr(dHi);
+    if ((sel & 3) !== c.cpl || attrDpl(attr) !== c.cpl || !attrIsWritable(attr)) { c.raise(Exc.TS, sel & 0xfffc); return false; }
+    if ((attr & SegAttr.P) === 0) { c.raise(Exc.SS, sel & 0xfffc); return false; }
+    setAccessed(c, sel);
+    loadHidden(c, Seg.SS, sel, dLo, dHi);
+    c.updateMode();
+    return true;
+  }
+  if ((sel & 0xfffc) === 0) { st.segSel[s] = sel; st.segAttr[s] = 0; st.segBase[2 * s] = 0; st.segLimit[s] = 0; c.refreshSeg(s); return true; }
+  if (!readDescriptor(c, sel, Exc.TS)) return false;
+  const attr = descAttr(dHi);
+  if ((attr & SegAttr.S) === 0 || !attrIsReadable(attr) || (!attrIsConforming(attr) && Math.max(c.cpl, sel & 3) > attrDpl(attr))) {
+    c.raise(Exc.TS, sel & 0xfffc);
+    return false;
+  }
+  if ((attr & SegAttr.P) === 0) { c.raise(Exc.NP, sel & 0xfffc); return false; }
+  setAccessed(c, sel);
+  loadHidden(c, s, sel, dLo, dHi);
+  c.refreshSeg(s);
+  return true;
 }
 
 /** Set the accessed bit of the descriptor named by `sel` (dHi holds its high dword). */
@@ -114,11 +165,6 @@ function checkCodeTarget(c: Cpu, sel: number, off: number): number {
   return cpl;
 }
 
-function taskSwitchUnimplemented(c: Cpu): void {
-  c.counters.byClass[InsnClass.Unimplemented]++;
-  c.unimplemented();
-}
-
 /** JMP ptr16:16/32 or m16:16/32 (Intel SDM Vol. 2A JMP). */
 export function farJump(c: Cpu, sel: number, off: number, os: number): void {
   if (os === 2) off &= 0xffff;
@@ -158,10 +204,19 @@ export function farJump(c: Cpu, sel: number, off: number, os: number): void {
     return;
   }
   if (type === SysDescType.TASK_GATE || type === SysDescType.TSS16_AVAIL || type === SysDescType.TSS32_AVAIL) {
-    taskSwitchUnimplemented(c);
+    taskTransfer(c, sel, attr, TaskSource.Jmp);
     return;
   }
   c.gp(sel & 0xfffc);
+}
+
+/** JMP/CALL to a TSS or task gate: privilege and presence checks, then the switch. */
+function taskTransfer(c: Cpu, sel: number, attr: number, source: TaskSource): void {
+  if (Math.max(c.cpl, sel & 3) > attrDpl(attr)) { c.gp(sel & 0xfffc); return; }
+  if ((attr & SegAttr.P) === 0) { c.raise(Exc.NP, sel & 0xfffc); return; }
+  c.counters.byClass[InsnClass.FarTransfer]++;
+  const tss = (attr & 0xf) === SysDescType.TASK_GATE ? gateSelector(dLo) : sel;
+  taskSwitch(c, tss, source, c.eip, -1);
 }
 
 /** Read the inner-level stack pointer for privilege `dpl` from the current TSS into tssSs/tssEsp. */
@@ -251,7 +306,7 @@ export function farCall(c: Cpu, sel: number, off: number, os: number): void {
   }
   const type = attr & 0xf;
   if (type !== SysDescType.CALL_GATE16 && type !== SysDescType.CALL_GATE32) {
-    if (type === SysDescType.TASK_GATE || type === SysDescType.TSS16_AVAIL || type === SysDescType.TSS32_AVAIL) { taskSwitchUnimplemented(c); return; }
+    if (type === SysDescType.TASK_GATE || type === SysDescType.TSS16_AVAIL || type === SysDescType.TSS32_AVAIL) { taskTransfer(c, sel, attr, TaskSource.Call); return; }
     c.gp(sel & 0xfffc);
     return;
   }
@@ -393,7 +448,14 @@ export function iret(c: Cpu, os: number): void {
     c.setFlags((old & ~mask) | (fl & mask));
     return;
   }
-  if ((old & Rflags.NT) !== 0) { taskSwitchUnimplemented(c); return; }
+  if ((old & Rflags.NT) !== 0) { // return to the back-link task
+    c.implicitSupervisor = true;
+    const link = c.rdLin16(st.segBase[2 * SysSeg.TR]);
+    c.implicitSupervisor = false;
+    if (c.fault) return;
+    taskSwitch(c, link, TaskSource.Iret, c.eip, -1);
+    return;
+  }
   if (os === 4 && (fl & Rflags.VM) !== 0 && c.cpl === 0) {
     // return to virtual-8086 mode (Intel SDM Vol. 3A, 20.3.3)
     const esp = c.rd32(Seg.SS, c.spPlus(sp, 12));
@@ -491,7 +553,10 @@ export function deliverProtected(c: Cpu, vector: number, code: number, type: Eve
   const gdpl = (hi >>> 13) & 3;
   if ((type === EventType.Software || type === EventType.Int3) && c.cpl > gdpl) { c.gp(idtErr); return; }
   if ((hi & 0x8000) === 0) { c.raise(Exc.NP, idtErr); return; }
-  if (gtype === 0x05) { taskSwitchUnimplemented(c); return; }
+  if (gtype === 0x05) { // task gate
+    taskSwitch(c, gateSelector(lo), TaskSource.Int, returnEip, code);
+    return;
+  }
   const gsize = (gtype & 8) !== 0 ? 4 : 2;
   const trap = (gtype & 1) !== 0;
   const tsel = gateSelector(lo);
