@@ -75,6 +75,16 @@ function isOptionOnlySlot(table: number, op: number, modrm: number): boolean {
   return false;
 }
 
+/** Legacy prefix classes: 1 ES/CS/SS/DS, 2 FS/GS, 3 66, 4 67, 5 F0, 6 F2/F3, 7 REX (64-bit only). */
+const PREFIX_KIND = (() => {
+  const t = new Uint8Array(256);
+  t[0x26] = 1; t[0x2e] = 1; t[0x36] = 1; t[0x3e] = 1;
+  t[0x64] = 2; t[0x65] = 2;
+  t[0x66] = 3; t[0x67] = 4; t[0xf0] = 5; t[0xf2] = 6; t[0xf3] = 6;
+  for (let i = 0x40; i < 0x50; i++) t[i] = 7;
+  return t;
+})();
+
 const SEG_BY_PREFIX = [Register.ES, Register.CS, Register.SS, Register.DS];
 
 const M_MODRM = 1 << 26;
@@ -135,6 +145,7 @@ export class Decoder {
   private invalid = false;
   private earlyInvalid = false;
   private vvvvUsed = false;
+  private branchOp = -1;
   private v2Used = false;
 
   constructor(options: DecoderOptions) {
@@ -191,6 +202,7 @@ export class Decoder {
     this.invalid = false;
     this.earlyInvalid = false;
     this.vvvvUsed = false;
+    this.branchOp = -1;
     this.v2Used = false;
     this.isByte = -1;
     this.ripRel = 0;
@@ -218,28 +230,30 @@ export class Decoder {
     let seg: Register = Register.None;
     let rex = 0;
     let b = 0;
-    for (;;) {
-      if (pos >= this.end) break;
+    const end = this.end;
+    while (pos < end) {
       b = bytes[pos];
-      if (b === 0x26 || b === 0x2e || b === 0x36 || b === 0x3e) {
+      const pk = PREFIX_KIND[b];
+      if (pk === 0) break;
+      if (pk === 1) {
         // 64-bit mode: ES/CS/SS/DS overrides do not replace an earlier FS/GS (SDM Vol. 1, 3.3.7.1).
         if (!mode64 || (seg !== Register.FS && seg !== Register.GS)) seg = SEG_BY_PREFIX[(b >> 3) & 3] ?? Register.None;
-      } else if (b === 0x64 || b === 0x65) {
+      } else if (pk === 2) {
         seg = b === 0x64 ? Register.FS : Register.GS;
-      } else if (b === 0x66) {
+      } else if (pk === 3) {
         p66 = true;
-      } else if (b === 0x67) {
+      } else if (pk === 4) {
         p67 = true;
-      } else if (b === 0xf0) {
+      } else if (pk === 5) {
         lock = true;
-      } else if (b === 0xf2 || b === 0xf3) {
+      } else if (pk === 6) {
         repLast = b;
-      } else if (mode64 && (b & 0xf0) === 0x40) {
-        rex = b;
+      } else if (mode64) {
+        rex = b; // REX counts only if it immediately precedes the opcode (SDM Vol. 2, 2.2.1)
         pos++;
         continue;
       } else {
-        break;
+        break; // 40..4F are INC/DEC outside 64-bit mode
       }
       rex = 0;
       pos++;
@@ -552,9 +566,9 @@ export class Decoder {
       }
     }
     // near branches are relative to the next IP
-    if (insn.opKinds[0] !== undefined) {
-      for (let k = 0; k < opCount; k++) {
-        const kind = insn.opKinds[k];
+    if (this.branchOp >= 0) {
+      {
+        const kind = insn.opKinds[this.branchOp];
         if (kind === OpKind.NearBranch16 || kind === OpKind.NearBranch32 || kind === OpKind.NearBranch64) {
           const rel = insn.nearBranchLo; // relative displacement stashed by decodeOperand
           const s = (insn.nextIpLo >>> 0) + rel;
@@ -576,25 +590,8 @@ export class Decoder {
 
     // --- prefix flags and validity (SDM Vol. 2, 2.1.1; Vol. 3A 8.1.2.2 for LOCK) ---
     insn.hasLock = lock;
-    const mandatoryRep = (FORM_MATCH[form]) >> 3 & 7;
-    const repConsumed = enc === EncodingKind.Legacy && (mandatoryRep === 3 || mandatoryRep === 4);
     if (enc === EncodingKind.Legacy || enc === EncodingKind.D3NOW) {
-      if (!repConsumed || (flags & FormFlag.rep) !== 0) {
-        insn.hasRep = repLast === 0xf3;
-        insn.hasRepne = repLast === 0xf2;
-      }
-      if (p66 && (flags & FormFlag.no66) !== 0) this.invalid = true;
-      if (repLast !== 0 && (flags & FormFlag.noF2f3) !== 0) this.invalid = true;
-      const memOp = mod !== 3 && needModrm;
-      if (lock) {
-        if ((flags & FormFlag.lock) === 0 || !memOp) this.invalid = true;
-      }
-      if (memOp && !repConsumed) {
-        // HLE (SDM Vol. 1, 16.3.2): with LOCK, or on XCHG (implicitly locked), or XRELEASE on MOV to memory.
-        const hleOk = lock || (flags & FormFlag.lock) === 0 || (table === T_LEGACY && (b === 0x86 || b === 0x87));
-        if (repLast === 0xf2 && (flags & FormFlag.xacquire) !== 0 && hleOk) insn.hasXacquire = true;
-        if (repLast === 0xf3 && (flags & FormFlag.xrelease) !== 0 && hleOk) insn.hasXrelease = true;
-      }
+      if (lock || repLast !== 0 || p66) this.legacyPrefixChecks(insn, form, flags, lock, repLast, p66, mod !== 3 && needModrm, table, b);
     } else {
       // Unused VEX/EVEX/XOP.vvvv must be 1111b (all four bits, in every mode; SDM Vol. 2, 2.3.6).
       if (!this.vvvvUsed && (this.vvvvRaw !== 0 || (this.evexV2 !== 0 && !this.v2Used))) this.invalid = true;
@@ -628,6 +625,26 @@ export class Decoder {
     this.ipLo = insn.nextIpLo;
     this.ipHi = insn.nextIpHi;
     return len;
+  }
+
+  /** LOCK / REP / REPNE / HLE / 66 rules for legacy-encoded forms (only called when a prefix is present). */
+  private legacyPrefixChecks(insn: Instruction, form: number, flags: number, lock: boolean, repLast: number, p66: boolean, memOp: boolean, table: number, b: number): void {
+    const mandatoryRep = (FORM_MATCH[form] >> 3) & 7;
+    const repConsumed = mandatoryRep === 3 || mandatoryRep === 4;
+    if (!repConsumed || (flags & FormFlag.rep) !== 0) {
+      insn.hasRep = repLast === 0xf3;
+      insn.hasRepne = repLast === 0xf2;
+    }
+    if (p66 && (flags & FormFlag.no66) !== 0) this.invalid = true;
+    if (repLast !== 0 && (flags & FormFlag.noF2f3) !== 0) this.invalid = true;
+    // LOCK only on lockable instructions with a memory destination (SDM Vol. 2, LOCK).
+    if (lock && ((flags & FormFlag.lock) === 0 || !memOp)) this.invalid = true;
+    if (memOp && !repConsumed && repLast !== 0) {
+      // HLE (SDM Vol. 1, 16.3.2): with LOCK, or on XCHG (implicitly locked), or XRELEASE on MOV to memory.
+      const hleOk = lock || (flags & FormFlag.lock) === 0 || (table === T_LEGACY && (b === 0x86 || b === 0x87));
+      if (repLast === 0xf2 && (flags & FormFlag.xacquire) !== 0 && hleOk) insn.hasXacquire = true;
+      if (repLast === 0xf3 && (flags & FormFlag.xrelease) !== 0 && hleOk) insn.hasXrelease = true;
+    }
   }
 
   /**
@@ -882,6 +899,7 @@ export class Decoder {
         this.setImmOffset(insn, nImm, 1);
         const d = (this.readImm(1) << 24) >> 24;
         insn.nearBranchLo = d;
+        this.branchOp = k;
         insn.opKinds[k] = oe === 14 /* br16_1 */ ? OpKind.NearBranch16 : oe === 16 /* br32_1 */ ? OpKind.NearBranch32 : OpKind.NearBranch64;
         return nImm + 1;
       }
@@ -889,6 +907,7 @@ export class Decoder {
         this.setImmOffset(insn, nImm, 2);
         const d = (this.readImm(2) << 16) >> 16;
         insn.nearBranchLo = d;
+        this.branchOp = k;
         // XBEGIN's target is EIP/RIP-sized whatever the operand size (SDM Vol. 2, XBEGIN).
         insn.opKinds[k] = oe === 22 /* xbegin_2 */ ? (this.bitness === 64 ? OpKind.NearBranch64 : OpKind.NearBranch32) : OpKind.NearBranch16;
         return nImm + 1;
@@ -896,6 +915,7 @@ export class Decoder {
       case 17 /* br32_4 */: case 19 /* br64_4 */: case 23 /* xbegin_4 */: {
         this.setImmOffset(insn, nImm, 4);
         insn.nearBranchLo = this.readImm(4);
+        this.branchOp = k;
         insn.opKinds[k] = oe === 17 /* br32_4 */ ? OpKind.NearBranch32 : oe === 19 /* br64_4 */ || this.bitness === 64 ? OpKind.NearBranch64 : OpKind.NearBranch32;
         return nImm + 1;
       }
