@@ -23,7 +23,7 @@
  */
 import { CounterSet, Pte, PfErr, type GuestMemory } from '@x86kit/core';
 import { Access, TWO32 } from './paging-context.js';
-import { WalkResult, type GpaTranslator } from './walker.js';
+import { WalkResult, ramPageOf, type GpaTranslator } from './walker.js';
 
 /** Nested table format. */
 export const NestedFormat = { Npt: 0, Ept: 1 } as const;
@@ -121,10 +121,12 @@ export class NestedPaging implements GpaTranslator {
   private readonly tlbPerm: Uint8Array;
   private readonly addrHiMask: number;
   private readonly rsvdHi: number;
+  private readonly ramPage: ((pa: number) => Uint8Array | null) | null;
 
   constructor(options: NestedPagingOptions) {
     this.format = options.format;
     this.mem = options.memory;
+    this.ramPage = ramPageOf(options.memory);
     this.maxPhyAddr = options.maxPhyAddr ?? 40;
     this.nxe = options.nxe ?? true;
     this.executeOnly = options.executeOnly ?? true;
@@ -234,8 +236,15 @@ export class NestedPaging implements GpaTranslator {
     let n = 0, lo = 0, hi = 0, base = 0, shift = 12;
     for (;;) {
       const ea = tableBase + this.index(gLo, gHi, level) * 8;
-      lo = mem.read32(ea) | 0;
-      hi = mem.read32(ea + 4) | 0;
+      const page = this.ramPage === null ? null : this.ramPage(ea);
+      if (page !== null) {
+        const o = ea & 0xfff;
+        lo = page[o] | (page[o + 1] << 8) | (page[o + 2] << 16) | (page[o + 3] << 24);
+        hi = page[o + 4] | (page[o + 5] << 8) | (page[o + 6] << 16) | (page[o + 7] << 24);
+      } else {
+        lo = mem.read32(ea) | 0;
+        hi = mem.read32(ea + 4) | 0;
+      }
       this.counters.values[NestedCounter.MemRefs]++;
       r.memRefs++;
       this.eAddr[n] = ea; this.eLo[n] = lo; n++;
@@ -292,8 +301,15 @@ export class NestedPaging implements GpaTranslator {
     let n = 0, lo = 0, hi = 0, base = 0, shift = 12;
     for (;;) {
       const ea = tableBase + this.index(gLo, gHi, level) * 8;
-      lo = mem.read32(ea) | 0;
-      hi = mem.read32(ea + 4) | 0;
+      const page = this.ramPage === null ? null : this.ramPage(ea);
+      if (page !== null) {
+        const o = ea & 0xfff;
+        lo = page[o] | (page[o + 1] << 8) | (page[o + 2] << 16) | (page[o + 3] << 24);
+        hi = page[o + 4] | (page[o + 5] << 8) | (page[o + 6] << 16) | (page[o + 7] << 24);
+      } else {
+        lo = mem.read32(ea) | 0;
+        hi = mem.read32(ea + 4) | 0;
+      }
       this.counters.values[NestedCounter.MemRefs]++;
       r.memRefs++;
       this.eAddr[n] = ea; this.eLo[n] = lo; n++;

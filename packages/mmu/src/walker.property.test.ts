@@ -10,7 +10,7 @@ import { Access, PagingContext, PagingMode } from './paging-context.js';
 import { PageFlags, PageWalker, WalkResult, WalkStatus } from './walker.js';
 import { Mmu, TranslateFault } from './mmu.js';
 import { refWalk, type RefCtx, type RefMode } from './__fixtures__/reference-walker.js';
-import { FlatMemory, Rng, fillForest } from './__fixtures__/forest.js';
+import { FlatMemory, FlatRamMemory, Rng, fillForest } from './__fixtures__/forest.js';
 
 const makeBus = (n: number): FlatMemory => new FlatMemory(n);
 
@@ -59,9 +59,9 @@ function laOf(mode: number, a: AccSpec): bigint {
   if (mode < PagingMode.Long4) return lo;
   return lo | (BigInt(mode === PagingMode.Long5 ? a.laHi : a.laHi & 0xffff) << 32n);
 }
-function forest(s: CtxSpec) {
+function forest(s: CtxSpec, direct = false) {
   const wide = s.mode >= PagingMode.Pae;
-  const a = makeBus(PAGES * 4096), b = makeBus(PAGES * 4096);
+  const a = direct ? new FlatRamMemory(PAGES * 4096) : makeBus(PAGES * 4096), b = makeBus(PAGES * 4096);
   fillForest(a, new Rng(s.seed), { pages: PAGES, wide, maxPhy: s.maxPhy });
   fillForest(b, new Rng(s.seed), { pages: PAGES, wide, maxPhy: s.maxPhy });
   return { a, b };
@@ -101,7 +101,7 @@ describe('walker ≡ reference walker on random forests', () => {
     'Mmu.translate (TLB in front) ≡ fresh reference walk, including A/D side effects',
     (s, accesses) => {
       const { ref } = makeCtx(s);
-      const { a, b } = forest(s);
+      const { a, b } = forest(s, true); // the walker reads entries through ramPage() here
       const mmu = new Mmu({ memory: a, tlbBits: 4, maxPhyAddr: s.maxPhy });
       const c = mmu.ctx;
       const { ctx } = makeCtx(s);

@@ -70,3 +70,11 @@ export class FlatMemory implements GuestMemory {
   load(pa: number, src: Uint8Array): void { this.bytes.set(src, pa); }
 }
 
+
+/** A {@link FlatMemory} that also offers `ramPage` (like core's PhysicalMemoryBus), to test the walker's direct-page path. */
+export class FlatRamMemory extends FlatMemory {
+  ramPage(pa: number): Uint8Array | null {
+    const base = pa - (pa % 4096);
+    return pa >= 0 && base + 4096 <= this.bytes.length ? this.bytes.subarray(base, base + 4096) : null;
+  }
+}
