@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { Rflags } from '@x86kit/core';
-import { decoderDisassembler } from './decoder-disasm.js';
+import { decoderDisassembler, decoderUndefinedFlags } from './decoder-disasm.js';
 import { runLockstep, formatLockstep } from './driver.js';
 import { FaultInjectingEngine } from './fault.js';
 import { PROGRAMS, PROGRAM_BASE } from './programs.js';
@@ -64,5 +64,33 @@ describe('lockstep report with the decoder', () => {
     expect(text).toMatch(/ {5}#4 +0000:1009 {2}89 c2 +mov dx,ax\n/);
     expect(text).toMatch(/ {2}=> #5 +0000:100b {2}01 da +add dx,bx\n/);
     expect(text).toContain('diff (toy → toy+fault):\n    rflags: 2 → 3');
+  });
+});
+
+describe('undefined flags', () => {
+  // flag-edges: instruction 6 is `xor si,si`, which leaves AF undefined (Intel SDM Vol. 2, XOR).
+  const edges = PROGRAMS.find((p) => p.name === 'flag-edges')!;
+  const afFlip = (): FaultInjectingEngine => new FaultInjectingEngine(new ToyEngine('toy'), { afterStep: 6, flipFlags: Rflags.AF }, 'toy+AF');
+
+  test('an AF difference after XOR is a divergence without instruction info', async () => {
+    const r = await runLockstep(new ToyEngine('toy'), afFlip(), edges, { maxSteps: 100 });
+    expect(r.divergence?.step).toBe(6);
+    expect(r.divergence?.diff).toEqual(['rflags: 70 → 86']);
+  });
+
+  test('with the decoder\'s undefined-flag info it is masked and resynchronised, in both modes', async () => {
+    for (const block of [1, 4]) {
+      const r = await runLockstep(new ToyEngine('toy'), afFlip(), edges, { maxSteps: 100, block, undefinedFlags: decoderUndefinedFlags() });
+      expect(r.outcome, `block ${block}`).toBe('stopped');
+      // Block mode compares at block ends only: SUB redefines AF before the end of the block,
+      // so there is nothing to resynchronise there.
+      expect(r.flagResyncs, `block ${block}`).toBe(block === 1 ? 1 : 0);
+    }
+  });
+
+  test('a defined flag after the same instruction still diverges', async () => {
+    const bad = new FaultInjectingEngine(new ToyEngine('toy'), { afterStep: 6, flipFlags: Rflags.ZF }, 'toy+ZF');
+    const r = await runLockstep(new ToyEngine('toy'), bad, edges, { maxSteps: 100, undefinedFlags: decoderUndefinedFlags() });
+    expect(r.divergence?.step).toBe(6);
   });
 });

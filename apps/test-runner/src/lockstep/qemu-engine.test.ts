@@ -2,7 +2,9 @@ import { describe, expect, test } from 'vitest';
 import { runLockstep, formatLockstep } from './driver.js';
 import { FaultInjectingEngine } from './fault.js';
 import { gdbChecksum, gdbDecodePayload, gdbFrame, GdbPacketScanner } from './gdb-remote.js';
-import { PROGRAMS } from './programs.js';
+import { FULL_PROGRAMS, PROGRAMS } from './programs.js';
+import { decoderDisassembler, decoderUndefinedFlags } from './decoder-disasm.js';
+import { InterpreterEngine } from '../engines/interpreter.js';
 import { findQemu, parseRegLayout, QemuGdbEngine } from './qemu-engine.js';
 import { ToyEngine } from './toy-engine.js';
 
@@ -30,6 +32,20 @@ describe.skipIf(findQemu() === null)('QEMU gdbstub engine (qemu-system-i386 inst
       const q = new QemuGdbEngine({ binary: findQemu()! });
       try {
         const r = await runLockstep(new ToyEngine(), q, g, { maxSteps: 1000 });
+        expect(r.outcome, formatLockstep(r)).toBe('stopped');
+      } finally {
+        await q.close();
+      }
+    }
+  });
+
+  test('the interpreter and QEMU agree on every program, undefined flags resynchronised', async () => {
+    for (const g of [...PROGRAMS, ...FULL_PROGRAMS]) {
+      const q = new QemuGdbEngine({ binary: findQemu()! });
+      try {
+        const r = await runLockstep(new InterpreterEngine(), q, g, {
+          maxSteps: 1000, disassembler: decoderDisassembler(), undefinedFlags: decoderUndefinedFlags(),
+        });
         expect(r.outcome, formatLockstep(r)).toBe('stopped');
       } finally {
         await q.close();

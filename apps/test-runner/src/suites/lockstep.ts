@@ -7,11 +7,11 @@
  *   engine is unavailable here.
  */
 import { Rflags } from '@x86kit/core';
-import { decoderDisassembler } from '../lockstep/decoder-disasm.js';
+import { decoderDisassembler, decoderUndefinedFlags } from '../lockstep/decoder-disasm.js';
 import { runLockstep, formatLockstep } from '../lockstep/driver.js';
 import { engineFactory } from '../lockstep/engines.js';
 import { FaultInjectingEngine } from '../lockstep/fault.js';
-import { PROGRAMS } from '../lockstep/programs.js';
+import { FULL_PROGRAMS, PROGRAMS } from '../lockstep/programs.js';
 import { ToyEngine } from '../lockstep/toy-engine.js';
 import { CaseStatus, type CaseOutcome, type Suite, type SuiteContext, type SuiteInstance } from '../suite.js';
 
@@ -43,7 +43,9 @@ export const lockstepSuite: Suite = {
     const fa = engineFactory(pair[0]);
     const fb = engineFactory(pair[1]);
     const tag = `${fa.name}-vs-${fb.name}`;
-    const cases = [...PROGRAMS.map((p) => `selftest/${p.name}`), ...PROGRAMS.map((p) => `${tag}/${p.name}`)];
+    // The toy engine runs only the small subset of PROGRAMS.
+    const pairPrograms = fa.name === 'toy' || fb.name === 'toy' ? PROGRAMS : [...PROGRAMS, ...FULL_PROGRAMS];
+    const cases = [...PROGRAMS.map((p) => `selftest/${p.name}`), ...pairPrograms.map((p) => `${tag}/${p.name}`)];
     return Promise.resolve({
       cases,
       async run(id: string): Promise<CaseOutcome> {
@@ -51,12 +53,12 @@ export const lockstepSuite: Suite = {
         if (kind === 'selftest') return selftest(program, ctx.seed);
         const why = fa.unavailable() ?? fb.unavailable();
         if (why !== null) return { status: CaseStatus.Skip, message: why };
-        const g = PROGRAMS.find((p) => p.name === program)!;
+        const g = pairPrograms.find((p) => p.name === program)!;
         const a = fa.create();
         const inject = ctx.options.inject === undefined ? 0 : Number(ctx.options.inject);
         const b = inject > 0 ? new FaultInjectingEngine(fb.create(), { afterStep: inject, flipFlags: Rflags.CF }) : fb.create();
         try {
-          const r = await runLockstep(a, b, g, { maxSteps: MAX_STEPS, disassembler: decoderDisassembler() });
+          const r = await runLockstep(a, b, g, { maxSteps: MAX_STEPS, disassembler: decoderDisassembler(), undefinedFlags: decoderUndefinedFlags() });
           if (r.outcome === 'stopped') return { status: CaseStatus.Pass };
           return { status: CaseStatus.Fail, message: r.outcome === 'limit' ? `no HLT within ${MAX_STEPS} instructions` : formatLockstep(r) };
         } finally {
