@@ -126,6 +126,9 @@ export class Cpu extends LazyFlags {
   code32 = false;
   /** SS.B: stack uses ESP. */
   stack32 = false;
+  /** CS base and limit, cached for instruction fetch (refreshed by {@link updateMode}). */
+  csBase = 0;
+  csLimit = 0xffff;
   /** Per segment: 1 when a plain limit check is enough for reads / writes (fast path). */
   readonly segFastR = new Uint8Array(6);
   readonly segFastW = new Uint8Array(6);
@@ -241,6 +244,8 @@ export class Cpu extends LazyFlags {
     if (this.pe && !this.vm) this.cpl = st.segSel[Seg.CS] & 3;
     this.code32 = this.pe && !this.vm ? (st.segAttr[Seg.CS] & SegAttr.DB) !== 0 : (st.segAttr[Seg.CS] & SegAttr.DB) !== 0 && !this.vm;
     this.stack32 = (st.segAttr[Seg.SS] & SegAttr.DB) !== 0 && !this.vm;
+    this.csBase = st.segBase[2 * Seg.CS];
+    this.csLimit = st.segLimit[Seg.CS];
     for (let s = 0; s < 6; s++) this.refreshSeg(s);
     if (oldCpl !== this.cpl && (st.cr0 & Cr0.PG) !== 0) this.flushTlb();
   }
@@ -554,9 +559,8 @@ export class Cpu extends LazyFlags {
 
   fetch8(): number {
     const off = this.eip;
-    const st = this.state;
-    if (off > st.segLimit[Seg.CS]) { this.gp(0); return 0; }
-    const lin = (st.segBase[2] + off) >>> 0;
+    if (off > this.csLimit) { this.gp(0); return 0; }
+    const lin = (this.csBase + off) >>> 0;
     this.eip = off + 1;
     const i = (lin >>> 12) & TLB_MASK;
     if (this.tlbXTag[i] === lin >>> 12) return this.tlbXPage[i][lin & 0xfff];
@@ -877,7 +881,7 @@ export class Cpu extends LazyFlags {
         this.nmiPending = false;
         this.state.halted = false;
         if (!this.deliver(Exc.NMI, -1, EventType.External, this.eip)) { status = this.tripleFault(); break; }
-      } else if ((this.flags & Rflags.IF) !== 0 && irq.hasInterrupt()) {
+      } else if ((this.flags & 0x200) !== 0 && irq.hasInterrupt()) { // EFLAGS.IF
         const vector = irq.acknowledge() & 0xff;
         this.state.halted = false;
         this.counters.externalInterrupts++;

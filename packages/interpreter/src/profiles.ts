@@ -44,7 +44,7 @@ const COMMON_MSRS = [
   Msr.IA32_MCG_STATUS, Msr.IA32_DEBUGCTL, Msr.IA32_FEATURE_CONTROL,
 ];
 
-const BASE_EDX = Cpuid1Edx.FPU | Cpuid1Edx.DE | Cpuid1Edx.PSE | Cpuid1Edx.TSC | Cpuid1Edx.MSR | Cpuid1Edx.CX8 | Cpuid1Edx.SEP | Cpuid1Edx.CMOV | Cpuid1Edx.PGE;
+const BASE_EDX = Cpuid1Edx.FPU | Cpuid1Edx.PAE | Cpuid1Edx.DE | Cpuid1Edx.PSE | Cpuid1Edx.TSC | Cpuid1Edx.MSR | Cpuid1Edx.CX8 | Cpuid1Edx.SEP | Cpuid1Edx.CMOV | Cpuid1Edx.PGE;
 
 /**
  * Built-in profiles:
