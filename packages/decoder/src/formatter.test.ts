@@ -13,7 +13,7 @@ if (dir === null) console.warn('formatter.test: shared iced conformance data mis
 const STYLES: Record<string, FormatterOptions> = {
   MemDefault: { memorySize: MemorySizeStyle.Default },
   MemAlways: { memorySize: MemorySizeStyle.Always, showBranchSize: true, ripRelative: false, signedImmediates: true, spaceAfterComma: true },
-  MemMinimum: { memorySize: MemorySizeStyle.Minimal, showBranchSize: true, signedImmediates: true, spaceAfterComma: true },
+  MemMinimum: { memorySize: MemorySizeStyle.Minimal, showBranchSize: true, ripRelative: false, signedImmediates: true, spaceAfterComma: true },
   Misc: { memorySize: MemorySizeStyle.Always, showBranchSize: true, ripRelative: false, spaceAfterComma: true },
 };
 const DEFAULT_IP: Record<number, bigint> = { 16: 0x7ff0n, 32: 0x7fff_fff0n, 64: 0x7fff_ffff_ffff_fff0n };

@@ -63,7 +63,10 @@ function memKeyword(name: string): string {
   if (m !== null) return bitsKeyword(Number(m[1]));
   switch (name) {
     case 'Fword6': case 'SegPtr32': return 'fword';
-    case 'Fword10': case 'SegPtr64': case 'Float80': case 'Bcd': return 'tbyte';
+    case 'Fword10': return 'fword';
+    case 'SegPtr64': case 'Float80': case 'Bcd': return 'tbyte';
+    case 'Tilecfg': case 'KLHandleAes256': return 'zmmword';
+    case 'KLHandleAes128': return 'mem384';
     case 'SegPtr16': case 'Bound16_WordWord': return 'dword';
     case 'Bound32_DwordDword': case 'Bnd32': return 'qword';
     case 'Bnd64': return 'xmmword';
@@ -120,7 +123,6 @@ const HEX_UP = '0123456789ABCDEF';
 const MNEMONIC_TEXT: Readonly<Record<string, string>> = {
   Retfw: 'ret far', Retfd: 'ret far', Retfq: 'ret far', Retfw_imm16: 'ret far', Retfd_imm16: 'ret far', Retfq_imm16: 'ret far',
   Xlat_m8: 'xlat',
-  Nopw: 'xchg ax,ax', Nopq: 'xchg rax,rax',
   Prefetch_m8: 'prefetch_exclusive',
   Prefetchreserved3_m8: 'prefetchw', Prefetchreserved4_m8: 'prefetch_reserved', Prefetchreserved5_m8: 'prefetch_reserved',
   Prefetchreserved6_m8: 'prefetch_reserved', Prefetchreserved7_m8: 'prefetch_reserved',
@@ -196,6 +198,7 @@ export class IntelFormatter {
   private readonly memSizeText: string[];
   private readonly bcstText: string[];
   private readonly bcstByCode: (string | undefined)[];
+  private readonly bcstKeyword: (string | undefined)[];
   /** By Mnemonic: 1 = x87 op with implicit `st` destination, 2 = implicit `st` source. */
   private readonly fpuImplicit: Uint8Array;
   /** By Code: 1 = indirect far call/jmp (`far` keyword). */
@@ -204,6 +207,8 @@ export class IntelFormatter {
   private readonly erSae: Uint8Array;
   /** By Mnemonic: 1 = the accumulator operand is implicit (STOS/LODS/SCAS). */
   private readonly hideAcc: Uint8Array;
+  /** By Mnemonic: 1 = segment override written before the mnemonic, 2 = as a trailing operand. */
+  private readonly implicitSeg: Uint8Array;
   /** By Code: bit i = operand i is an `st(i)` operand (printed `st(0)` for ST0; `st` is the fixed ST0 operand). */
   private readonly stiMask: Uint8Array;
   /** By Code: 1 = show 64-bit GPRs as 32-bit, 2 = show 32/64-bit GPRs as 16-bit. */
@@ -251,6 +256,10 @@ export class IntelFormatter {
       const m = /m(128|256|512)b(16|32|64)/.exec(n);
       return m === null ? undefined : cs(`{1to${Number(m[1]) / Number(m[2])}}`);
     });
+    this.bcstKeyword = codeNames.map((n) => {
+      const m = /m(128|256|512)b(16|32|64)/.exec(n);
+      return m === null ? undefined : cs(`${bitsKeyword(Number(m[2]))} ptr `);
+    });
     this.fpuImplicit = new Uint8Array(mnemonicNames.length);
     for (const m of FPU_ST_DEST) this.fpuImplicit[m] = 1;
     for (const m of FPU_ST_SRC) this.fpuImplicit[m] = 2;
@@ -258,6 +267,9 @@ export class IntelFormatter {
     this.erSae = new Uint8Array(codeNames.length);
     this.hideAcc = new Uint8Array(mnemonicNames.length);
     for (const m of HIDE_ACCUMULATOR) this.hideAcc[m] = 1;
+    this.implicitSeg = new Uint8Array(mnemonicNames.length);
+    for (const m of [Mnemonic.Monitor, Mnemonic.Monitorx, Mnemonic.Clzero, Mnemonic.Umonitor]) this.implicitSeg[m] = 1;
+    for (const m of [Mnemonic.Maskmovq, Mnemonic.Maskmovdqu, Mnemonic.Vmaskmovdqu]) this.implicitSeg[m] = 2;
     this.stiMask = new Uint8Array(codeNames.length);
     this.narrowRegs = new Uint8Array(codeNames.length);
     this.pseudo = mnemonicNames.map((n) => PSEUDO[n] ?? null);
@@ -304,8 +316,9 @@ export class IntelFormatter {
     if (insn.code === Code.INVALID) return this.upper ? '(BAD)' : '(bad)';
     if (insn.code === Code.Nopw && insn.bitness === 16) return this.upper ? 'NOP' : 'nop';
     if (insn.code === Code.Nopd && insn.bitness === 16) return this.upper ? 'XCHG EAX,EAX' : `xchg eax${this.sep}eax`;
-    if (insn.code === Code.Nopw || insn.code === Code.Nopq) return this.prefixes(insn) + (this.codeMnemonicText[insn.code] ?? '');
-    let s = this.sizePrefixes(insn) + this.prefixes(insn);
+    if (insn.code === Code.Nopw) return `${this.prefixes(insn)}${this.kw('xchg')}${this.regText[Register.AX] ?? ''}${this.sep}${this.regText[Register.AX] ?? ''}`;
+    if (insn.code === Code.Nopq) return `${this.prefixes(insn)}${this.kw('xchg')}${this.regText[Register.RAX] ?? ''}${this.sep}${this.regText[Register.RAX] ?? ''}`;
+    let s = this.sizePrefixes(insn) + this.segWord(insn) + this.prefixes(insn);
     let n = insn.opCount;
     const ps = this.pseudoName(insn);
     if (ps !== null) { s += ps; n--; } else s += this.mnemonicOf(insn);
@@ -327,7 +340,25 @@ export class IntelFormatter {
       if (i === 0 && vsibMask) s += this.sep + (this.regText[insn.opMask] ?? '');
     }
     if (fpu === 2 && n === 1) s += this.sep + (this.regText[ST0] ?? '');
+    if (this.segOperand(insn)) s += this.sep + (this.regText[insn.segmentPrefix] ?? '');
     return s;
+  }
+
+  /** A segment override on an instruction whose memory operand is implicit and not written (`fs monitor`). */
+  private segWord(insn: Instruction): string {
+    if (insn.segmentPrefix === Register.None || (this.implicitSeg[insn.mnemonic] ?? 0) !== 1 || !this.segUseful(insn)) return '';
+    return this.kw(this.regText[insn.segmentPrefix] ?? '');
+  }
+
+  /** MASKMOVQ/MASKMOVDQU write the override as a trailing operand (`maskmovq mm2,mm3,fs`). */
+  private segOperand(insn: Instruction): boolean {
+    return insn.segmentPrefix !== Register.None && (this.implicitSeg[insn.mnemonic] ?? 0) === 2 && this.segUseful(insn);
+  }
+
+  private segUseful(insn: Instruction): boolean {
+    const sp = insn.segmentPrefix;
+    if (insn.bitness === 64) return sp === Register.FS || sp === Register.GS;
+    return sp !== Register.DS;
   }
 
   /** The mnemonic text alone (`add`; `ret far` for far returns; compare pseudo-ops such as `cmpeqps`), without prefixes. */
@@ -500,7 +531,7 @@ export class IntelFormatter {
       }
     }
     const ff = FMT_FLAGS[insn.code] ?? 0;
-    const osShown = (ff & 8) !== 0 && (ff & 32) === 0 && !(insn.operandSize === 64 && (ff & 16) !== 0);
+    const osShown = (ff & 8) !== 0 && (ff & 32) === 0 && !(insn.operandSize === 64 && (ff & 16) !== 0) && insn.mnemonic !== Mnemonic.Xbegin;
     if ((insn.hasOperandSizePrefix || (insn.rex & 8) !== 0) && !gprOrMem && osShown) {
       s += (this.upper ? 'DATA' : 'data') + String(insn.operandSize) + ' ';
     }
@@ -531,9 +562,10 @@ export class IntelFormatter {
     if (cls === 3 && insn.segmentPrefix === Register.DS) s += this.kw('notrack');
     const ff = FMT_FLAGS[insn.code] ?? 0;
     const str = (ff & 2048) !== 0 ? 2 : (ff & 1024) !== 0 ? 1 : 0;
-    if (insn.hasRep && !insn.hasXrelease && (str !== 0 || insn.mnemonic === Mnemonic.Ret)) s += this.kw(str === 2 ? 'repe' : 'rep');
+    const plainRet = insn.code === Code.Retnw || insn.code === Code.Retnd || insn.code === Code.Retnq;
+    if (insn.hasRep && !insn.hasXrelease && (str !== 0 || plainRet)) s += this.kw(str === 2 ? 'repe' : 'rep');
     if (insn.hasRepne && !insn.hasXacquire) {
-      if (cls !== 0) s += this.kw('bnd');
+      if ((ff & 4096) !== 0) s += this.kw('bnd');
       else if (str !== 0) s += this.kw('repne');
     }
     return s;
@@ -578,15 +610,16 @@ export class IntelFormatter {
   }
 
   private showSize(insn: Instruction): boolean {
+    const ms = insn.memorySize;
+    if (ms === MemorySize.FpuEnv14 || ms === MemorySize.FpuEnv28 || ms === MemorySize.FpuState94 || ms === MemorySize.FpuState108) {
+      // Only the form that differs from the mode's default operand size is marked.
+      return this.memSizeStyle !== MemorySizeStyle.Never && insn.operandSize !== (insn.bitness === 16 ? 16 : 32);
+    }
     switch (this.memSizeStyle) {
       case MemorySizeStyle.Always: return true;
       case MemorySizeStyle.Never: return false;
       default: {
         if (insn.broadcast) return false;
-        const ms = insn.memorySize;
-        if (ms === MemorySize.FpuEnv14 || ms === MemorySize.FpuEnv28 || ms === MemorySize.FpuState94 || ms === MemorySize.FpuState108) {
-          return insn.operandSize !== (insn.bitness === 16 ? 16 : 32);
-        }
         const bit = insn.bitness === 16 ? 1 : insn.bitness === 32 ? 2 : 4;
         const ff = FMT_FLAGS[insn.code] ?? 0;
         return (ff & bit) !== 0 || ((ff & 128) !== 0 && this.memSizeStyle === MemorySizeStyle.Default);
@@ -596,7 +629,7 @@ export class IntelFormatter {
 
   private memory(insn: Instruction): string {
     let s = '';
-    if (this.showSize(insn)) s += this.memSizeText[insn.memorySize] ?? '';
+    if (this.showSize(insn)) s += (insn.broadcast ? this.bcstKeyword[insn.code] : undefined) ?? this.memSizeText[insn.memorySize] ?? '';
     if (this.segShown(insn)) s += `${this.regText[insn.segmentPrefix] ?? ''}:`;
     const base = insn.memBase;
     const index = insn.memIndex;

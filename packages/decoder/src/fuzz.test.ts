@@ -3,18 +3,22 @@ import { formatSample, robustness, runDiffFuzz } from './fuzz.test-util.js';
 
 /**
  * Deterministic slice of the differential fuzzer (seed 1, 200k inputs per bitness; the full
- * run is `pnpm fuzz:decoder --count N --seed S`). Classes/fields the decoder covers completely
- * must show 0 disagreements; the others are pinned as upper bounds (they may only go down) and
- * printed, so every run reports the numbers.
+ * run is `pnpm fuzz:decoder --count N --seed S`). Every class/field must show 0 disagreements
+ * except the pinned ones, which are upper bounds (they may only go down); counts are printed.
  */
 const COUNT = Number(process.env.X86KIT_FUZZ_COUNT ?? 200_000);
 const SEED = 1;
 
-/** Upper bounds per bitness and `class/field` (absent = must be 0). Measured with seed 1, 200k. */
+/**
+ * Upper bounds per bitness and `class/field` (absent = must be 0), measured with seed 1, 200k.
+ * Only inputs iced-x86 rejects ("invalid") still disagree: bytes we decode as an instruction
+ * or with another length (decoder work in progress); every valid legacy/VEX/EVEX/XOP input
+ * agrees on validity, length, code, mnemonic, operands and Intel text.
+ */
 const PINNED: Record<number, Record<string, number>> = {
-  16: { 'invalid/length': 436, 'vex/operands': 426, 'invalid/validity': 250, 'legacy/text': 60, 'xop/operands': 32, 'vex/length': 1, 'vex/text': 5, 'evex/text': 5 },
-  32: { 'vex/operands': 429, 'invalid/length': 430, 'invalid/validity': 219, 'legacy/text': 70, 'xop/operands': 39, 'vex/length': 5, 'vex/text': 5, 'evex/text': 5 },
-  64: { 'invalid/length': 436, 'vex/operands': 419, 'invalid/validity': 89, 'xop/operands': 33, 'legacy/text': 30, 'vex/length': 7, 'vex/text': 5, 'evex/text': 5 },
+  16: { 'invalid/length': 53, 'invalid/validity': 3 },
+  32: { 'invalid/length': 37, 'invalid/validity': 7 },
+  64: { 'invalid/length': 50, 'invalid/validity': 89 },
 };
 
 describe('differential fuzzing vs iced-x86 (deterministic slice)', () => {
@@ -33,10 +37,6 @@ describe('differential fuzzing vs iced-x86 (deterministic slice)', () => {
         if (v > bound) over.push(`${k}: ${v} > ${bound}`);
       }
       expect(over).toEqual([]);
-      // Fully covered: every EVEX and legacy input agrees on validity, length, code, mnemonic and operands.
-      for (const cls of ['legacy', 'evex']) {
-        for (const field of ['validity', 'length', 'code', 'mnemonic', 'opCount', 'operands']) expect(r.counts[`${cls}/${field}`] ?? 0, `${cls}/${field}`).toBe(0);
-      }
     });
   }
 
