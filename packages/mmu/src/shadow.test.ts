@@ -11,11 +11,11 @@ import { FULL } from './__fixtures__/env.js';
 /** Host layout: shadow pool at 0 (64 pages), guest RAM (gPA 0..) at 1 MiB. */
 const GUEST = 0x100000;
 const POOL = 64;
-function machine(guestPages: number, pool = POOL) {
+function machine(guestPages: number, pool = POOL, policy: 'zap' | 'update' = 'update') {
   const host = new FlatMemory(GUEST + guestPages * 4096);
   const map = new OffsetGpaMap(GUEST, guestPages * 4096);
   const mmu = new Mmu({ memory: host, tlbBits: 6 });
-  const pager = new ShadowPager({ host, map, mmu, pool: { base: 0, pages: pool } });
+  const pager = new ShadowPager({ host, map, mmu, pool: { base: 0, pages: pool }, ptWritePolicy: policy });
   return { host, map, mmu, pager };
 }
 type M = ReturnType<typeof machine>;
@@ -97,8 +97,23 @@ describe('shadow paging, hand-computed counts', () => {
     // The monitor emulates "mov [LA+0x1008], 0x9007": remap LA → gPA 0x9000.
     m.pager.writeGuest32(0x4008, 0x9000 | 7);
     expect(m.pager.counters.get('ptWrites')).toBe(1);
-    expect(m.pager.counters.get('zaps')).toBe(1);
+    expect(m.pager.counters.get('zaps')).toBe(1); // A = 0 in the new PTE: zapped even under 'update'
     expect(access(m, LA, 0, Access.Read)).toEqual({ kind: 'ok', pa: GUEST + 0x9000 });
+    expect(m.pager.counters.get('hiddenFaults')).toBe(3);
+    // An accessed, dirty PTE is re-derived in place: no hidden fault follows.
+    m.pager.writeGuest32(0x4008, 0xa000 | 7 | Pte.A | Pte.D);
+    expect(m.pager.counters.get('updates')).toBe(1);
+    expect(access(m, LA, 0, Access.Write)).toEqual({ kind: 'ok', pa: GUEST + 0xa000 });
+    expect(m.pager.counters.get('hiddenFaults')).toBe(3);
+    // Under 'zap' the same store costs a hidden fault.
+    const z = machine(64, POOL, 'zap');
+    guest4(z);
+    boot(z, PagingMode.Long4, 0x1000);
+    access(z, LA, 0, Access.Read);
+    z.pager.writeGuest32(0x4008, 0xa000 | 7 | Pte.A | Pte.D);
+    expect(z.pager.counters.get('updates')).toBe(0);
+    expect(access(z, LA, 0, Access.Write)).toEqual({ kind: 'ok', pa: GUEST + 0xa000 });
+    expect(z.pager.counters.get('hiddenFaults')).toBe(2);
   });
   test('a page becoming a page table is write-protected in existing shadow mappings', () => {
     const m = machine(64);
@@ -173,9 +188,9 @@ describe('property: shadow translation ≡ guest translation', () => {
   test.prop([
     fc.integer({ min: 1 }), fc.constantFrom(PagingMode.None, PagingMode.Legacy32, PagingMode.Pae, PagingMode.Long4, PagingMode.Long5),
     fc.record({ wp: fc.boolean(), pse: fc.boolean(), nxe: fc.boolean(), smep: fc.boolean(), pge: fc.boolean() }),
-    fc.array(op, { minLength: 1, maxLength: 30 }),
-  ], { numRuns: FULL ? 2000 : 150 })('every access: same physical frame or same guest #PF; guest A/D identical', (seed, mode, f, ops) => {
-    const m = machine(PAGES);
+    fc.array(op, { minLength: 1, maxLength: 30 }), fc.constantFrom('zap' as const, 'update' as const),
+  ], { numRuns: FULL ? 2000 : 150 })('every access: same physical frame or same guest #PF; guest A/D identical', (seed, mode, f, ops, policy) => {
+    const m = machine(PAGES, POOL, policy);
     const ref = new FlatMemory(PAGES * 4096);
     const rng = new Rng(seed);
     fillForest(ref, rng, { pages: PAGES, wide: mode >= PagingMode.Pae, maxPhy: 40 });

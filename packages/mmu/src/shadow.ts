@@ -124,10 +124,12 @@ export const ShadowCounter = {
   TlbFlushes: 15,
   /** Guest INVLPGs. */
   Invlpg: 16,
+  /** Shadow leaves re-derived in place from a written guest PTE (policy `'update'`) instead of zapped. */
+  Updates: 17,
 } as const;
 export const SHADOW_COUNTER_NAMES = [
   'hiddenFaults', 'trueFaults', 'tracingFaults', 'mmioFaults', 'wpEmulations', 'dirtyFaults', 'pagesBuilt', 'pagesFreed',
-  'cr3Switches', 'rootHits', 'ptWrites', 'zaps', 'writeProtects', 'resets', 'guestWalks', 'tlbFlushes', 'invlpg',
+  'cr3Switches', 'rootHits', 'ptWrites', 'zaps', 'writeProtects', 'resets', 'guestWalks', 'tlbFlushes', 'invlpg', 'updates',
 ] as const;
 
 /** Options of {@link ShadowPager}. */
@@ -140,6 +142,13 @@ export interface ShadowPagerOptions {
   mmu: Mmu;
   /** Host-physical pool for shadow pages: `pages` pages at `base` (4 KiB aligned; at least 16). */
   pool: { base: number; pages: number };
+  /**
+   * What an emulated store to a traced guest page table does to the shadow entries derived from
+   * it: `'zap'` clears them (the next access takes a hidden fault and rebuilds), `'update'`
+   * (default) re-derives a shadow PTE at once from a written guest PTE that is present,
+   * accessed and valid (other cases, and all non-leaf entries, are zapped).
+   */
+  ptWritePolicy?: 'zap' | 'update';
 }
 
 const FREE = 0, NORMAL = 1, FRACTURE = 2;
@@ -178,12 +187,14 @@ export class ShadowPager {
   private readonly rmap = new Map<number, number[]>();
   private root = -1;
   private shadowMode: PagingMode = PagingMode.Legacy32;
+  private readonly update: boolean;
 
   constructor(options: ShadowPagerOptions) {
     this.host = options.host;
     this.map = options.map;
     this.mmu = options.mmu;
     if (options.pool.pages < 16 || options.pool.base % 4096 !== 0) throw new RangeError('shadow pool: at least 16 pages, 4 KiB aligned');
+    this.update = (options.ptWritePolicy ?? 'update') === 'update';
     this.poolBase = options.pool.base;
     this.poolPages = options.pool.pages;
     this.kind = new Uint8Array(this.poolPages);
@@ -480,7 +491,7 @@ export class ShadowPager {
     const c = this.counters.values;
     c[ShadowCounter.PtWrites]++;
     const esz = this.shadowMode === PagingMode.Legacy32 ? 4 : 8;
-    let zapped = 0;
+    let zapped = 0, updated = 0;
     for (const sp of list) {
       if (this.kind[sp] !== NORMAL) continue;
       const base = this.tableGpa[sp];
@@ -489,6 +500,11 @@ export class ShadowPager {
       const last = Math.min(entries - 1, Math.floor((gpa + size - 1 - base) / esz));
       for (let idx = first; idx <= last; idx++) {
         const ea = this.poolBase + sp * 4096 + idx * esz;
+        if (this.update && this.keyOf[sp]?.endsWith(':1') === true && this.refresh(ea, base + idx * esz, esz)) {
+          c[ShadowCounter.Updates]++;
+          updated++;
+          continue;
+        }
         if ((this.host.read32(ea) & Pte.P) !== 0) {
           this.host.write32(ea, 0);
           if (esz === 8) this.host.write32(ea + 4, 0);
@@ -501,11 +517,33 @@ export class ShadowPager {
         }
       }
     }
-    if (zapped > 0) {
-      c[ShadowCounter.Zaps] += zapped;
+    c[ShadowCounter.Zaps] += zapped;
+    if (zapped + updated > 0) {
       c[ShadowCounter.TlbFlushes]++;
       this.mmu.tlb.flushAll();
     }
+  }
+
+  /**
+   * Re-derive the shadow PTE at `ea` from the guest PTE at `gpa` (policy 'update'). Returns false
+   * (caller zaps) unless the guest PTE is present, accessed, free of reserved bits and maps RAM.
+   */
+  private refresh(ea: number, gpa: number, esz: number): boolean {
+    const lo = this.guest.read32(gpa) | 0;
+    const hi = esz === 8 ? this.guest.read32(gpa + 4) | 0 : 0;
+    const g = this.guestCtx;
+    if ((lo & (Pte.P | Pte.A)) !== (Pte.P | Pte.A) || (hi & g.rsvdHi) !== 0) return false;
+    const gpaPage = ((lo & 0xfffff000) >>> 0) + (esz === 8 ? (hi & g.addrHiMask) * TWO32 : 0);
+    const hpa = this.map.hpaOfPage(gpaPage);
+    if (hpa < 0) return false;
+    const gfn = gpaPage / 4096;
+    const writable = (lo & (Pte.RW | Pte.D)) === (Pte.RW | Pte.D) && !this.byGfn.has(gfn);
+    const slo = (hpa % TWO32) | Pte.P | Pte.A | (lo & (Pte.US | Pte.PWT | Pte.PCD | Pte.PAT | Pte.G)) | (writable ? Pte.RW | Pte.D : 0);
+    this.host.write32(ea, slo >>> 0);
+    if (esz === 8) this.host.write32(ea + 4, (Math.floor(hpa / TWO32) | (hi & ((1 << 31) | (15 << 27)))) >>> 0);
+    const list = this.rmap.get(gfn);
+    if (list === undefined) this.rmap.set(gfn, [ea]); else list.push(ea);
+    return true;
   }
 
   /** Guest INVLPG: shadows are kept coherent by tracing, so only the CPU's TLB entry goes. */
