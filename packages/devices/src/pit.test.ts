@@ -33,6 +33,24 @@ describe('8254 PIT', () => {
     expect(Math.abs(irq.risingEdges - 1000)).toBeLessThanOrEqual(1);
   });
 
+  test('stays exact after hours of virtual time (timer deadlines land on their tick)', () => {
+    const { io, clock, irq } = setup();
+    io.write(0x43, 1, 0x34);
+    io.write(0x40, 1, 1193 & 0xff);
+    io.write(0x40, 1, 1193 >> 8);
+    clock.advanceTo(5 * 3600e9 + 123_456.5); // five hours later, off-grid
+    clock.runDue();
+    const before = irq.risingEdges;
+    let events = 0;
+    const end = clock.now() + 100_000_000;
+    while (clock.nextDeadline() <= end) {
+      clock.advanceTo(clock.nextDeadline());
+      events += clock.runDue();
+    }
+    expect(Math.abs(irq.risingEdges - before - 100)).toBeLessThanOrEqual(1);
+    expect(events).toBeLessThanOrEqual(202); // two OUT transitions per period, no re-fires
+  });
+
   test('counter latch command reads a frozen count, LSB then MSB', () => {
     const { io, clock } = setup();
     io.write(0x43, 1, 0x34);

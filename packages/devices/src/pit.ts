@@ -62,15 +62,25 @@ export class PitChannel {
   writeLow = 0;
   nullCount = true;
 
-  /** Counter input ticks elapsed since counting started. */
+  /**
+   * Counter input ticks elapsed since counting started. Split into whole seconds and a
+   * remainder so that the result stays exact for arbitrarily long runs, and so that
+   * `ticks(timeOf(k)) === k` for every k (timer deadlines land exactly on their tick).
+   */
   ticks(now: number): number {
     if (this.pausedTicks >= 0) return this.pausedTicks;
-    return Math.floor(((now - this.startTime) * PIT_FREQUENCY_HZ) / NS_PER_S + 1e-6);
+    const delta = now - this.startTime;
+    if (delta <= 0) return 0;
+    const q = Math.floor(delta / NS_PER_S);
+    const r = delta - q * NS_PER_S;
+    return q * PIT_FREQUENCY_HZ + Math.floor((r * PIT_FREQUENCY_HZ) / NS_PER_S + 1e-6);
   }
 
-  /** Virtual time at which `ticks` input clocks have elapsed. */
+  /** Virtual time at which `ticks` input clocks have elapsed (the inverse of {@link ticks}). */
   timeOf(ticks: number): number {
-    return this.startTime + Math.ceil((ticks * NS_PER_S) / PIT_FREQUENCY_HZ);
+    const q = Math.floor(ticks / PIT_FREQUENCY_HZ);
+    const r = ticks - q * PIT_FREQUENCY_HZ;
+    return this.startTime + q * NS_PER_S + Math.ceil((r * NS_PER_S) / PIT_FREQUENCY_HZ);
   }
 
   private period(): number {
@@ -362,7 +372,7 @@ export class Pit8254 implements PortIoDevice, ByteRegisters {
     }
     const next = c.nextTransition(c.ticks(now));
     if (next < 0) this.timer.cancel();
-    else this.timer.arm(c.timeOf(next));
+    else this.timer.arm(Math.max(c.timeOf(next), now + 1)); // always in the future: runDue terminates
   }
 
   private onTimer(): void {

@@ -103,6 +103,9 @@ export class Rtc146818 implements PortIoDevice, ByteRegisters {
   private phaseNs = 0;
   private frozenSeconds = 0;
   private lastCRead = 0;
+  /** Index of the next periodic / update boundary the armed timers stand for. */
+  private periodicK = 0;
+  private updateK = 0;
   private irqLevel = false;
   private readonly clock: VirtualClock;
   private readonly irq: IrqLine;
@@ -119,8 +122,8 @@ export class Rtc146818 implements PortIoDevice, ByteRegisters {
     this.observer = options.observer ?? NO_OBSERVER;
     this.baseSeconds = Math.floor((options.startTime ?? Date.UTC(2020, 0, 1)) / 1000);
     this.phaseNs = this.clock.now();
-    this.periodicTimer = this.clock.createTimer((now) => this.onPeriodic(now));
-    this.updateTimer = this.clock.createTimer((now) => this.onUpdate(now));
+    this.periodicTimer = this.clock.createTimer(() => this.onPeriodic());
+    this.updateTimer = this.clock.createTimer(() => this.onUpdate());
     this.cmos[RtcReg.A] = 0x26; // 32.768 kHz time base, 1024 Hz periodic rate
     this.cmos[RtcReg.B] = RtcB.H24;
     this.cmos[RtcReg.D] = 0x80; // VRT: RAM and time valid
@@ -222,25 +225,25 @@ export class Rtc146818 implements PortIoDevice, ByteRegisters {
     const b = this.cmos[RtcReg.B];
     const period = this.periodNs();
     if ((b & RtcB.PIE) !== 0 && period > 0 && this.dividerRunning()) {
-      const k = Math.floor((now - this.phaseNs) / period) + 1;
-      this.periodicTimer.arm(this.phaseNs + k * period);
+      this.periodicK = Math.floor((now - this.phaseNs) / period) + 1;
+      this.periodicTimer.arm(this.phaseNs + this.periodicK * period);
     } else {
       this.periodicTimer.cancel();
     }
     if ((b & (RtcB.UIE | RtcB.AIE)) !== 0 && this.running) {
-      const k = Math.floor((now - this.phaseNs) / NS) + 1;
-      this.updateTimer.arm(this.phaseNs + k * NS);
+      this.updateK = Math.floor((now - this.phaseNs) / NS) + 1;
+      this.updateTimer.arm(this.phaseNs + this.updateK * NS);
     } else {
       this.updateTimer.cancel();
     }
   }
 
-  private onPeriodic(now: number): void {
+  private onPeriodic(): void {
     this.counters.values[C_PERIODIC]++;
     this.setFlags(RtcC.PF);
-    const period = this.periodNs();
-    const k = Math.floor((now - this.phaseNs) / period + 1e-9) + 1;
-    this.periodicTimer.arm(this.phaseNs + k * period);
+    // Count boundaries instead of dividing the time again: exact, and always moves forward.
+    this.periodicK++;
+    this.periodicTimer.arm(this.phaseNs + this.periodicK * this.periodNs());
   }
 
   private alarmMatches(): boolean {
@@ -250,7 +253,7 @@ export class Rtc146818 implements PortIoDevice, ByteRegisters {
       && m(c[RtcReg.HOURS_ALARM], c[RtcReg.HOURS]);
   }
 
-  private onUpdate(now: number): void {
+  private onUpdate(): void {
     this.counters.values[C_UPDATE]++;
     this.refreshTime();
     let flags: number = RtcC.UF;
@@ -259,8 +262,8 @@ export class Rtc146818 implements PortIoDevice, ByteRegisters {
       flags |= RtcC.AF;
     }
     this.setFlags(flags);
-    const k = Math.floor((now - this.phaseNs) / NS + 1e-9) + 1;
-    this.updateTimer.arm(this.phaseNs + k * NS);
+    this.updateK++;
+    this.updateTimer.arm(this.phaseNs + this.updateK * NS);
   }
 
   readPort(offset: number, size: AccessSize): number {
