@@ -167,6 +167,21 @@ export class Mmu {
     if (this.ctx.pke) this.tlb.clearHot();
   }
 
+  /**
+   * Processor RESET/INIT: paging off, control fields cleared, TLB and fault state emptied,
+   * ASID 0. (MAXPHYADDR, `cachePdptes` and the nested translator are kept.)
+   */
+  reset(): void {
+    const ctx = this.ctx;
+    ctx.cr0 = 0; ctx.cr3 = 0; ctx.cr4 = 0; ctx.efer = 0; ctx.ac = false; ctx.pkru = 0;
+    ctx.update();
+    this.lastCr0 = 0; this.lastCr4 = 0; this.lastEfer = 0;
+    this.asid = 0;
+    this.tlb.current = 0;
+    this.tlb.flushAll();
+    this.faultVector = -1; this.errorCode = 0; this.cr2Lo = 0; this.cr2Hi = 0;
+  }
+
   /** Switch ASID/VPID (VMRUN/VM entry/#VMEXIT). Entries of other ASIDs stay cached. */
   setAsid(asid: number): void {
     this.asid = asid & 0xfffff;

@@ -154,4 +154,25 @@ describe('Tlb', () => {
     c.mem.write32(c.entries[0], 0x2000 | 1 | Pte.RW);
     expect(mmu.loadCr3(0x1000)).toBe(false);
   });
+  test('INVLPGA / INVVPID individual address: one address in one ASID, globals included', () => {
+    const { mmu, c } = mmuFor(PagingMode.Long4);
+    mmu.ctx.cr4 |= Cr4.PGE; mmu.controlRegistersChanged();
+    c.mem.write32(c.entries[3], FRAME | 7 | Pte.G);
+    mmu.setAsid(3);
+    mmu.translate(LA, 0, Access.Read);
+    mmu.tlb.invlpgAsid(LA, 0, 4);
+    expect(mmu.tlb.count()).toBe(1);
+    mmu.tlb.invlpgAsid(LA + 0x10, 0, 3);
+    expect(mmu.tlb.count()).toBe(0);
+  });
+  test('reset(): paging off, TLB empty, ASID 0', () => {
+    const { mmu } = mmuFor(PagingMode.Long4);
+    mmu.setAsid(2);
+    mmu.translate(LA, 0, Access.Read);
+    mmu.reset();
+    expect(mmu.tlb.count()).toBe(0);
+    expect(mmu.ctx.mode).toBe(PagingMode.None);
+    expect(mmu.translate(LA, 0, Access.Read)).toBe(LA);
+    expect(mmu.tlb.current).toBe(0);
+  });
 });

@@ -225,6 +225,19 @@ export class Tlb {
     }
   }
 
+  /**
+   * Invalidate the translations of one linear address in every context of an ASID/VPID, global
+   * entries included, large pages whole (SVM INVLPGA; VT-x INVVPID individual-address).
+   */
+  invlpgAsid(laLo: number, laHi: number, asid: number): void {
+    this.counters.values[TlbCounter.Invlpg]++;
+    for (let j = 0; j < this.size; j++) {
+      if (this.vpnLo[j] === TLB_INVALID || (this.ctxTag[j] >>> 12) !== asid || this.vpnHi[j] !== laHi) continue;
+      const m = -(2 ** this.shift[j]) | 0;
+      if ((this.vpnLo[j] & m) === (laLo & m)) this.kill(j);
+    }
+  }
+
   /** INVPCID type 0: invalidate one address of context `tag`, global entries excluded. */
   invlpgNonGlobal(laLo: number, laHi: number, tag: number): void {
     this.counters.values[TlbCounter.Invlpg]++;
