@@ -38,7 +38,11 @@ export const INSN_CLASS_NAMES = [
 export const INSN_CLASS_COUNT = INSN_CLASS_NAMES.length;
 
 /** Kinds of intercept exits reported in {@link Cpu.exit}. */
-export const ExitKind = { None: 0, Instruction: 1, Exception: 2, IoPort: 3, Msr: 4 } as const;
+export const ExitKind = {
+  None: 0, Instruction: 1, Exception: 2, IoPort: 3, Msr: 4,
+  /** An instruction whose `@x86kit/decoder` virtualization class matched {@link Cpu.interceptVirtClasses}. */
+  VirtClass: 5,
+} as const;
 export type ExitKind = (typeof ExitKind)[keyof typeof ExitKind];
 
 /** Lazy flag producers: which formula derives CF/OF/AF from the stored operands. */

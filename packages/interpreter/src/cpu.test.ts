@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { test as fcTest, fc } from '@fast-check/vitest';
 import { Cr0, Exc, IoBus, PhysicalMemoryBus, Rflags, Seg, type InterruptSource, type PortIoDevice } from '@x86kit/core';
 import { Cpu, ExitKind, InsnClass, RunStatus } from './index.js';
+import { VirtClass, codeNames } from '@x86kit/decoder';
 import { PM_GUEST_HEX } from './__fixtures__/pm-guest.js';
 import { TASK_GUEST_HEX } from './__fixtures__/task-guest.js';
 
@@ -143,6 +144,21 @@ describe('intercepts and counters', () => {
     expect(cpu.run(10)).toBe(RunStatus.Halted);
     expect(cpu.getReg(4, 3)).toBe(0x756e6547); // "Genu"
     expect(cpu.countersSnapshot()['class.cpuid']).toBe(2);
+  });
+
+  it('virtualization-class intercepts use the decoder: POPF/PUSHF (sensitive, unprivileged) exit', () => {
+    // nop; pushf; hlt
+    const { cpu } = realMachine([0x90, 0x9c, 0xf4]);
+    cpu.interceptVirtClasses = VirtClass.SENSITIVE;
+    expect(cpu.run(10)).toBe(RunStatus.Intercept);
+    expect(cpu.exit.kind).toBe(ExitKind.VirtClass);
+    expect(cpu.exit.code & VirtClass.SENSITIVE).not.toBe(0);
+    expect(codeNames[cpu.exit.opcode]).toMatch(/^Pushf/);
+    expect(cpu.eip).toBe(0x7c01);
+    expect(cpu.instret).toBe(1);
+    cpu.skipVirtIntercept = true; // the monitor lets it run once
+    expect(cpu.run(10)).toBe(RunStatus.Halted);
+    expect(cpu.instret).toBe(3);
   });
 
   it('port intercepts and port I/O reach the IoBus', () => {

@@ -20,6 +20,7 @@ import { deliverProtected, type EventKind, EventType } from './system.js';
 import { type CpuProfile, CPU_PROFILES } from './profiles.js';
 import { Mmu, Access } from '@x86kit/mmu';
 import { Fpu } from './fpu.js';
+import { Decoder, Instruction, virtClassOfInstruction } from '@x86kit/decoder';
 
 /** Construction options of {@link Cpu}. */
 export interface CpuOptions {
@@ -154,6 +155,20 @@ export class Cpu extends LazyFlags {
   interceptPorts: Uint8Array | null = null;
   /** MSRs that exit, null = none. */
   interceptMsrs: Set<number> | null = null;
+  /**
+   * Exit before any instruction whose virtualization class (`@x86kit/decoder`'s `VirtClass`
+   * bits, e.g. `SENSITIVE | PRIV | IOPL`) intersects this mask; 0 = off (costs one test per
+   * instruction). The decoder is the source of truth for what is sensitive: a software VMM uses
+   * this to catch Robin & Irvine's sensitive-but-unprivileged instructions that real x86 does
+   * not trap. The exit reports `code` = the class bits and `opcode` = the decoder's `Code`.
+   */
+  interceptVirtClasses = 0;
+  /** Set by a monitor to execute the instruction that just caused a `VirtClass` exit natively once. */
+  skipVirtIntercept = false;
+  private virtDecoder16: Decoder | null = null;
+  private virtDecoder32: Decoder | null = null;
+  private readonly virtInsn = new Instruction();
+  private readonly virtBytes = new Uint8Array(15);
   readonly exit = new ExitInfo();
 
   // ---- counters, MSRs -------------------------------------------------------------------
@@ -925,6 +940,10 @@ export class Cpu extends LazyFlags {
    * Returns false on a triple fault or an intercept exit.
    */
   stepInsn(): boolean {
+    if (this.interceptVirtClasses !== 0) {
+      if (this.skipVirtIntercept) this.skipVirtIntercept = false;
+      else if (this.virtClassIntercept()) return false;
+    }
     this.startEip = this.eip;
     const tf = (this.flags & Rflags.TF) !== 0;
     const rf = (this.flags & Rflags.RF) !== 0;
@@ -981,6 +1000,34 @@ export class Cpu extends LazyFlags {
       this.state.dr[12] |= 0x4000;
       return this.deliver(Exc.DB, -1, EventType.Exception, this.eip);
     }
+    return true;
+  }
+
+  /** Decode the next instruction with `@x86kit/decoder` and exit if its class is intercepted. */
+  private virtClassIntercept(): boolean {
+    // read up to 15 code bytes without faulting (a fetch fault is left to normal execution)
+    const st = this.state;
+    const cr2lo = st.cr2[0], cr2hi = st.cr2[1];
+    let n = 0;
+    for (; n < 15; n++) {
+      const off = this.eip + n;
+      if (off > this.csLimit) break;
+      const b = this.rdLin8((this.csBase + off) | 0);
+      if (this.fault) { this.fault = false; this.excVector = -1; st.cr2[0] = cr2lo; st.cr2[1] = cr2hi; break; }
+      this.virtBytes[n] = b;
+    }
+    if (n === 0) return false;
+    let d: Decoder;
+    if (this.code32) d = this.virtDecoder32 ??= new Decoder({ bitness: 32 });
+    else d = this.virtDecoder16 ??= new Decoder({ bitness: 16 });
+    d.setIp(this.eip);
+    const insn = this.virtInsn;
+    d.decodeInto(insn, n === 15 ? this.virtBytes : this.virtBytes.subarray(0, n), 0);
+    const cls = virtClassOfInstruction(insn);
+    if ((cls & this.interceptVirtClasses) === 0) return false;
+    const e = this.exit;
+    e.kind = ExitKind.VirtClass; e.code = cls; e.info1 = insn.length; e.info2 = 0; e.opcode = insn.code;
+    this.pendingExit = true;
     return true;
   }
 
