@@ -2,21 +2,11 @@ import type { Code } from './generated/enums.js';
 import {
   DISPATCH_MODRM,
   DISPATCH_START,
-  FORM_BCST,
-  FORM_CODE,
-  FORM_FLAGS,
   FORM_MATCH,
-  FORM_MEM,
-  FORM_MNEMONIC,
-  FORM_OPCOUNT,
-  FORM_OPS,
-  FORM_TUPLE,
   FormFlag,
   MODE_DISPATCH,
-  SLOT_FORM,
-  SLOT_MASK,
-  SLOT_OSSEL,
-  SLOT_VALUE,
+  SLOT_DATA,
+  FORM_DATA,
   OPTION_ONLY_SLOTS,
 } from './generated/tables.js';
 import { EncodingKind, Instruction, OpKind, type RoundingControl } from './instruction.js';
@@ -145,6 +135,7 @@ export class Decoder {
   private invalid = false;
   private earlyInvalid = false;
   private vvvvUsed = false;
+  private vexState = false;
   private branchOp = -1;
   private v2Used = false;
 
@@ -187,7 +178,7 @@ export class Decoder {
    * (length = the bytes available). Returns 0 only when no byte is available.
    */
   decodeInto(insn: Instruction, bytes: Uint8Array, offset: number): number {
-    insn.clear();
+    insn.resetForDecode();
     const bitness = this.bitness;
     insn.bitness = bitness;
     insn.ipLo = this.ipLo;
@@ -201,24 +192,24 @@ export class Decoder {
     this.end = start + avail;
     this.invalid = false;
     this.earlyInvalid = false;
-    this.vvvvUsed = false;
     this.branchOp = -1;
-    this.v2Used = false;
     this.isByte = -1;
     this.ripRel = 0;
-    this.evexR2 = 0;
-    this.evexV2 = 0;
-    this.vvvv = 0;
-    this.vvvvRaw = 0;
-    this.vexL = 0;
-    this.aaa = 0;
-    this.evexZ = 0;
-    this.evexB = 0;
-    this.tupleN = 1;
-    this.modrm = 0;
-    this.mod = 0;
-    this.reg = 0;
-    this.rm = 0;
+    if (this.vexState) {
+      // VEX/EVEX/XOP scratch state is only written by those encodings: reset it lazily.
+      this.vexState = false;
+      this.vvvvUsed = false;
+      this.v2Used = false;
+      this.evexR2 = 0;
+      this.evexV2 = 0;
+      this.vvvv = 0;
+      this.vvvvRaw = 0;
+      this.vexL = 0;
+      this.aaa = 0;
+      this.evexZ = 0;
+      this.evexB = 0;
+      this.tupleN = 1;
+    }
     const mode64 = bitness === 64;
 
     // --- legacy prefixes and REX (SDM Vol. 2, 2.1.1, 2.2.1) ---
@@ -295,6 +286,7 @@ export class Decoder {
         b = b2;
       }
     } else if ((b === 0xc4 || b === 0xc5 || b === 0x62) && (mode64 || (this.u8(pos) & 0xc0) === 0xc0)) {
+      this.vexState = true;
       if (p66 || repLast !== 0 || rex !== 0 || lock) this.invalid = true;
       const p0 = this.u8(pos);
       if (b === 0xc5) {
@@ -356,6 +348,7 @@ export class Decoder {
       this.vvvvRaw = this.vvvv;
       if (!mode64) this.vvvv &= 7;
     } else if (b === 0x8f && (this.u8(pos) & 0x1f) >= 8) {
+      this.vexState = true;
       if (p66 || repLast !== 0 || rex !== 0 || lock) this.invalid = true;
       enc = EncodingKind.XOP;
       const p0 = this.u8(pos);
@@ -429,11 +422,12 @@ export class Decoder {
       if (b === 0x90 && table === T_LEGACY && this.rexB !== 0) kb |= 1 << 19;
       const ds = (bitness === 16 ? 0 : bitness === 32 ? 4097 : 8194) + idx;
       const sEnd = MODE_DISPATCH[ds + 1];
-      for (let sl = MODE_DISPATCH[ds]; sl < sEnd; sl++) {
-        const sel = SLOT_OSSEL[sl];
+      for (let sl = MODE_DISPATCH[ds] * 3, se = sEnd * 3; sl < se; sl += 3) {
+        const sf = SLOT_DATA[sl + 2];
+        const sel = sf >>> 16;
         const fos = sel === 0 ? osNormal : sel === 1 ? osDo64 : sel === 2 ? 3 : osNo66;
-        if (((kb | (fos << 11)) & (SLOT_MASK[sl])) === SLOT_VALUE[sl]) {
-          form = SLOT_FORM[sl];
+        if (((kb | (fos << 11)) & SLOT_DATA[sl]) === SLOT_DATA[sl + 1]) {
+          form = sf & 0xffff;
           os = fos;
           break;
         }
@@ -462,7 +456,7 @@ export class Decoder {
         }
         // 90 with REX.B is XCHG r8,rAX, not NOP (SDM Vol. 2, NOP / XCHG).
         if (b === 0x90 && table === T_LEGACY && this.rexB !== 0 && fpp === 0 && (m & M_OPREG) === 0) continue;
-        const fl = FORM_FLAGS[f];
+        const fl = FORM_DATA[f * 4 + 1];
         let fos = osNormal;
         if (mode64 && (fl & FormFlag.intelFo64) !== 0) fos = 3;
         else if (mode64 && (fl & FormFlag.do64) !== 0) fos = osDo64;
@@ -522,30 +516,34 @@ export class Decoder {
       return this.finishInvalid(insn);
     }
 
-    const flags = FORM_FLAGS[form];
+    const fd = form * 4;
+    const flags = FORM_DATA[fd + 1];
+    const fw2 = FORM_DATA[fd + 2];
+    const fw3 = FORM_DATA[fd + 3];
     if (enc === EncodingKind.EVEX) {
-      const tt = FORM_TUPLE[form];
+      const tt = (fw2 >> 19) & 31;
       this.tupleN = this.evexB !== 0 && mod !== 3 ? (TT_NB[tt]) : (TT_N[tt]);
     }
 
     // --- operands ---
-    const opCount = FORM_OPCOUNT[form];
-    const memSize = this.evexB !== 0 && mod !== 3 && enc === EncodingKind.EVEX ? (FORM_BCST[form]) : (FORM_MEM[form]);
+    const opCount = (fw2 >> 16) & 7;
+    const memSize = this.evexB !== 0 && mod !== 3 && enc === EncodingKind.EVEX ? (fw2 >> 8) & 255 : fw2 & 255;
     let nImm = 0;
     let isByteOps = false;
     for (let k = 0; k < opCount; k++) {
-      const oe = FORM_OPS[form * 5 + k];
+      const oe = k < 4 ? (fw3 >>> (k << 3)) & 255 : (fw2 >>> 24) & 255;
       // The /is4 register byte follows ModRM/SIB/displacement even when its operand comes first.
       if (oe === 88 || oe === 89 || oe === 94 || oe === 95 || oe === 35) isByteOps = true;
       else nImm = this.decodeOperand(insn, k, oe, b, os, nImm, memSize);
     }
     if (isByteOps) {
       for (let k = 0; k < opCount; k++) {
-        const oe = FORM_OPS[form * 5 + k];
+        const oe = k < 4 ? (fw3 >>> (k << 3)) & 255 : (fw2 >>> 24) & 255;
         if (oe === 88 || oe === 89 || oe === 94 || oe === 95 || oe === 35) nImm = this.decodeOperand(insn, k, oe, b, os, nImm, memSize);
       }
     }
     insn.opCount = opCount;
+    if (nImm !== 0 || insn.immediateLo !== 0) insn.dirtyImm = true;
     if (end3dnow !== 0) this.pos = end3dnow;
 
     // --- length, IP-relative resolution ---
@@ -619,8 +617,9 @@ export class Decoder {
     }
     if ((flags & (FormFlag.uniqueRegNums | FormFlag.uniqueDestRegNum)) !== 0 && !this.uniqueRegs(insn, opCount, (flags & FormFlag.uniqueRegNums) !== 0)) this.invalid = true;
     if (this.invalid) return this.finishInvalid(insn);
-    insn.code = (FORM_CODE[form]) as Code;
-    insn.mnemonic = (FORM_MNEMONIC[form]) as Instruction['mnemonic'];
+    const fw0 = FORM_DATA[fd];
+    insn.code = (fw0 & 0xffff) as Code;
+    insn.mnemonic = (fw0 >>> 16) as Instruction['mnemonic'];
     this.lastError = DecoderError.None;
     this.ipLo = insn.nextIpLo;
     this.ipHi = insn.nextIpHi;

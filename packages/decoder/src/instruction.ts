@@ -157,6 +157,61 @@ export class Instruction {
   imm2Size = 0;
   dispOffset = 0;
   dispSize = 0;
+  /** @internal Set by the decoder when an immediate/branch/far-pointer field may be non-zero. */
+  dirtyImm = false;
+
+  /**
+   * @internal Decoder fast reset: clears only what the previous successful decode may have set
+   * and the next decode does not always overwrite (the decoder calls {@link Instruction.clear}
+   * on its error paths).
+   */
+  resetForDecode(): void {
+    const k = this.opKinds;
+    const r = this.opRegisters;
+    for (let i = this.opCount - 1; i >= 0; i--) {
+      k[i] = 0;
+      r[i] = 0;
+    }
+    if (this.memSegment !== Register.None || this.memorySize !== MemorySize.Unknown) {
+      this.memSegment = Register.None;
+      this.memBase = Register.None;
+      this.memIndex = Register.None;
+      this.memScale = 1;
+      this.memDisplLo = 0;
+      this.memDisplHi = 0;
+      this.memDisplSize = 0;
+      this.memorySize = MemorySize.Unknown;
+      this.memIsVsib = false;
+      this.dispOffset = 0;
+      this.dispSize = 0;
+    }
+    if (this.dirtyImm) {
+      this.immediateLo = 0;
+      this.immediateHi = 0;
+      this.immediate2 = 0;
+      this.nearBranchLo = 0;
+      this.nearBranchHi = 0;
+      this.farBranchSelector = 0;
+      this.farBranchOffset = 0;
+      this.immOffset = 0;
+      this.immSize = 0;
+      this.imm2Offset = 0;
+      this.imm2Size = 0;
+      this.dirtyImm = false;
+    }
+    if (this.encoding === EncodingKind.EVEX) {
+      this.opMask = Register.None;
+      this.zeroingMasking = false;
+      this.broadcast = false;
+      this.suppressAllExceptions = false;
+      this.roundingControl = RoundingControl.None;
+    }
+    this.hasRep = false;
+    this.hasRepne = false;
+    this.hasXacquire = false;
+    this.hasXrelease = false;
+    this.opCount = 0;
+  }
 
   /** Resets every field to its empty value (the decoder calls this first). */
   clear(): void {
@@ -207,6 +262,7 @@ export class Instruction {
     this.imm2Size = 0;
     this.dispOffset = 0;
     this.dispSize = 0;
+    this.dirtyImm = false;
   }
 
   /** True unless {@link Instruction.code} is `Code.INVALID`. */
@@ -293,5 +349,6 @@ export class Instruction {
     this.imm2Size = other.imm2Size;
     this.dispOffset = other.dispOffset;
     this.dispSize = other.dispSize;
+    this.dirtyImm = other.dirtyImm;
   }
 }

@@ -324,6 +324,22 @@ export function generateDecoder(records: readonly IsaRecord[]): GeneratedFile[] 
     modeStart[mi * (nIdx + 1) + nIdx] = slotForm.length;
   }
   if (slotForm.length > 0xffff) throw new Error('too many slots for Uint16Array');
+  // Packed copies for the decoder's hot path (one cache line per form / slot):
+  // FORM_DATA stride 4: [code | mnemonic << 16, flags, mem | bcst << 8 | opCount << 16 | tuple << 19 | op4 << 24, op0 | op1 << 8 | op2 << 16 | op3 << 24]
+  // SLOT_DATA stride 3: [mask, value, form | osSel << 16]
+  const formData: number[] = [];
+  for (let f = 0; f < fCode.length; f++) {
+    const o = (k: number): number => fOps[f * 5 + k] ?? 0;
+    if ((fCode[f] ?? 0) > 0xffff || (fMnem[f] ?? 0) > 0xffff || (fOpCount[f] ?? 0) > 7 || (fTT[f] ?? 0) > 31) throw new Error('FORM_DATA field overflow');
+    formData.push(
+      ((fCode[f] ?? 0) | ((fMnem[f] ?? 0) << 16)) | 0,
+      (fFlags[f] ?? 0) | 0,
+      ((fMem[f] ?? 0) | ((fBcst[f] ?? 0) << 8) | ((fOpCount[f] ?? 0) << 16) | ((fTT[f] ?? 0) << 19) | (o(4) << 24)) | 0,
+      (o(0) | (o(1) << 8) | (o(2) << 16) | (o(3) << 24)) | 0,
+    );
+  }
+  const slotData: number[] = [];
+  for (let i = 0; i < slotForm.length; i++) slotData.push((slotMask[i] ?? 0) | 0, (slotValue[i] ?? 0) | 0, ((slotForm[i] ?? 0) | ((slotOsSel[i] ?? 0) << 16)) | 0);
   // Slots that only non-default decoder options define (Cyrix/287/286 extras). With default
   // options they are #UD; iced-x86 fetches one byte past them (a ModRM byte after the opcode,
   // or after a fixed ModRM byte), and the x86kit length convention for #UD matches that.
@@ -363,21 +379,14 @@ export function generateDecoder(records: readonly IsaRecord[]): GeneratedFile[] 
     `export const DISPATCH_START = new Uint16Array([${u16Literal(start)}]);\n` +
     `/** 1 when any form of (table * 256 + opcode) has a ModRM byte. */\n` +
     `export const DISPATCH_MODRM = new Uint8Array([${u16Literal(hasModrm)}]);\n` +
-    `export const FORM_CODE = new Uint16Array([${u16Literal(fCode)}]);\n` +
-    `export const FORM_MNEMONIC = new Uint16Array([${u16Literal(fMnem)}]);\n` +
-    `export const FORM_MEM = new Uint8Array([${u16Literal(fMem)}]);\n` +
-    `export const FORM_BCST = new Uint8Array([${u16Literal(fBcst)}]);\n` +
+    `/** Per form, 4 words: code | mnemonic << 16; flags; mem | bcst << 8 | opCount << 16 | tuple << 19 | op4 << 24; op0..op3 bytes. */\n` +
+    `export const FORM_DATA = new Int32Array([${u16Literal(formData)}]);\n` +
     `export const FORM_MATCH = new Uint32Array([${u16Literal(fMatch)}]);\n` +
     `/** Per mode (16, 32, 64): first slot of each (table * 256 + opcode), ${nIdx + 1} entries per mode. */\n` +
     `export const MODE_DISPATCH = new Uint16Array([${u16Literal(modeStart)}]);\n` +
-    `export const SLOT_FORM = new Uint16Array([${u16Literal(slotForm)}]);\n` +
-    `export const SLOT_MASK = new Int32Array([${u16Literal(slotMask.map((x) => x | 0))}]);\n` +
-    `export const SLOT_VALUE = new Int32Array([${u16Literal(slotValue.map((x) => x | 0))}]);\n` +
-    `export const SLOT_OSSEL = new Uint8Array([${u16Literal(slotOsSel)}]);\n` +
-    `export const FORM_FLAGS = new Uint32Array([${u16Literal(fFlags)}]);\n` +
-    `export const FORM_OPS = new Uint8Array([${u16Literal(fOps)}]);\n` +
-    `export const FORM_OPCOUNT = new Uint8Array([${u16Literal(fOpCount)}]);\n` +
-    `export const FORM_TUPLE = new Uint8Array([${u16Literal(fTT)}]);\n` +
+    `/** Per slot, 3 words: mask, value, form | osSel << 16. */\n` +
+    `export const SLOT_DATA = new Int32Array([${u16Literal(slotData)}]);\n` +
+
     `/** Option-only #UD slots (see generator): table << 16 | opcode << 8 | ModRM; bit 24 = form without ModRM. */\n` +
     `export const OPTION_ONLY_SLOTS = new Int32Array([${u16Literal([...new Set(optionOnly)])}]);\n` +
     `/** Operand encoding ids used in FORM_OPS. */\nexport const OperandEncoding = {\n${OPERAND_ENCODINGS.map((o, i) => `  ${o}: ${i},`).join('\n')}\n} as const;\n` +
