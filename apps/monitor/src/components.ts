@@ -11,6 +11,7 @@ export const COMPONENTS: readonly ComponentInfo[] = [
   { name: '@x86kit/mmu', status: 'planned', summary: 'page walks, TLB, shadow paging, nested paging (NPT/EPT)' },
   { name: '@x86kit/devices', status: 'planned', summary: 'PIC, PIT, UART, RTC, i8042, PCI, APIC, QEMU/Bochs test devices' },
   { name: '@x86kit/interpreter', status: 'planned', summary: 'x86 interpreter: real, protected, v8086, paging, x87' },
+  { name: '@x86kit/machine', status: 'partial', summary: 'the PC (RAM, devices, APICs, run loop) and Multiboot/ELF/bzImage/BIOS loaders; `x86kit run`' },
   { name: '@x86kit/translator', status: 'planned', summary: 'x86 → JS binary translator (the software VMM of the paper)' },
   { name: '@x86kit/hwvirt', status: 'planned', summary: 'AMD SVM and Intel VT-x models (the hardware VMM of the paper)' },
 ];
