@@ -51,8 +51,18 @@ describe('x86kit disasm', () => {
     expect(r.code).toBe(0);
     const lines = r.out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines).toEqual([
-      { ip: '0x0', length: 3, bytes: '6601d8', mnemonic: 'add', operands: ['ax', 'bx'], text: 'add ax, bx', valid: true },
-      { ip: '0x3', length: 1, bytes: 'c4', mnemonic: '(bad)', operands: [], text: '(bad)', valid: false },
+      { ip: '0x0', length: 3, bytes: '6601d8', mnemonic: 'add', operands: ['ax', 'bx'], text: 'add ax, bx', valid: true, flow: 'Next', virt: [] },
+      { ip: '0x3', length: 1, bytes: 'c4', mnemonic: '(bad)', operands: [], text: '(bad)', valid: false, flow: 'Next', virt: [] },
+    ]);
+  });
+
+  test('--json carries the virtualization class and flow kind', async () => {
+    const r = await run('disasm', '--hex', '9c 0f 01 0d 00 00 00 00 e8 00 00 00 00', '--bitness', '32', '--json');
+    const lines = r.out.trim().split('\n').map((l) => JSON.parse(l) as { text: string; virt: string[]; flow: string });
+    expect(lines.map((l) => [l.text, l.virt, l.flow])).toEqual([
+      ['pushfd', ['IOPL', 'SENSITIVE'], 'Next'],
+      ['sidt [0]', ['PRIV_COND', 'SENSITIVE'], 'Next'],
+      ['call 0xd', ['BRANCH', 'PC_REL'], 'Call'],
     ]);
   });
 

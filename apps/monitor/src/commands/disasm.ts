@@ -5,7 +5,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { GuestImageError, OptionError } from '@x86kit/core';
-import { Decoder, Instruction, IntelFormatter, MemorySizeStyle } from '@x86kit/decoder';
+import { Decoder, Instruction, IntelFormatter, MemorySizeStyle, flowControl, flowControlName, virtClassNames, virtClassOfInstruction } from '@x86kit/decoder';
 import type { CliIo, CommandModule } from '../program.js';
 
 /** One block of code to disassemble. */
@@ -157,6 +157,7 @@ export function disassemble(regions: readonly CodeRegion[], io: CliIo, json: boo
         const rec: Record<string, unknown> = {
           ip: `0x${addr}`, length: len, bytes: hexBytes(r.bytes, pos, len, ''),
           mnemonic: f.formatMnemonic(insn), operands: f.operandTexts(insn), text: f.format(insn), valid,
+          flow: flowControlName(flowControl(insn.code)), virt: virtClassNames(virtClassOfInstruction(insn)),
         };
         if (r.name !== 'input') rec.section = r.name;
         out += `${JSON.stringify(rec)}\n`;
@@ -186,7 +187,7 @@ export const disasmCommand: CommandModule = {
       .option('--length <n>', 'raw file: decode at most this many bytes')
       .option('--count <n>', 'stop after this many instructions')
       .option('--raw', 'treat the file as raw bytes even if it is an ELF file')
-      .option('--json', 'one JSON object per instruction (ip, length, bytes, mnemonic, operands, text, valid)')
+      .option('--json', 'one JSON object per instruction (ip, length, bytes, mnemonic, operands, text, valid, flow, virt)')
       .action((file: string | undefined, opts: DisasmOptions) => {
         const bitness = parseBitness(opts.bitness);
         const limit = opts.count === undefined ? Number.MAX_SAFE_INTEGER : Number(parseNumber('--count', opts.count));
