@@ -2,6 +2,7 @@
  * Small helpers shared by every device: the observer hook, access-size helpers and the
  * all-ones value an ISA/PCI bus returns when nobody drives the data lines.
  */
+import type { IrqLine } from '@x86kit/core';
 
 /** Access width of a port or MMIO access, in bytes. */
 export type AccessSize = 1 | 2 | 4;
@@ -86,5 +87,27 @@ export function splitWrite(dev: ByteRegisters, length: number, offset: number, s
   for (let i = 0; i < size; i++) {
     const o = offset + i;
     if (o < length) dev.writeByte(o, (value >>> (8 * i)) & 0xff);
+  }
+}
+
+/**
+ * One interrupt output wired to several inputs, as ISA IRQs on a PC reach both the 8259A and
+ * the I/O APIC. Forwards level changes only.
+ */
+export class IrqSplitter implements IrqLine {
+  private readonly targets: readonly IrqLine[];
+  private level = false;
+  constructor(targets: readonly IrqLine[]) {
+    this.targets = targets;
+  }
+  raise(): void {
+    if (this.level) return;
+    this.level = true;
+    for (let i = 0; i < this.targets.length; i++) this.targets[i].raise();
+  }
+  lower(): void {
+    if (!this.level) return;
+    this.level = false;
+    for (let i = 0; i < this.targets.length; i++) this.targets[i].lower();
   }
 }

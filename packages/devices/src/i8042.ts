@@ -107,7 +107,7 @@ export class I8042 {
       }
     }
     // A wide IN reads the byte at the next port too, which this device does not decode.
-    return size === 1 ? v : v | (size === 2 ? 0xff00 : 0xffffff00);
+    return size === 1 ? v : (v | (size === 2 ? 0xff00 : 0xffffff00)) >>> 0;
   }
 
   /** @internal */

@@ -324,6 +324,7 @@ export class LocalApic implements MmioDevice, InterruptSource {
    */
   accept(deliveryMode: number, vector: number, trigger: number): void {
     vector &= 0xff;
+    if (!this.hardwareEnabled) return; // a globally disabled APIC takes no part in the APIC bus
     switch (deliveryMode) {
       case ApicDelivery.FIXED: case ApicDelivery.LOWEST:
         if (vector < 16) { this.error(ApicEsr.RECEIVE_ILLEGAL_VECTOR); return; }

@@ -37,7 +37,7 @@ export class SystemControlPortA implements PortIoDevice {
   readPort(_offset: number, size: AccessSize): number {
     this.counters.values[0]++;
     if (size !== 1) this.counters.values[2]++;
-    return size === 1 ? this.value : this.value | (size === 2 ? 0xff00 : 0xffffff00);
+    return size === 1 ? this.value : (this.value | (size === 2 ? 0xff00 : 0xffffff00)) >>> 0;
   }
 
   writePort(_offset: number, size: AccessSize, value: number): void {
@@ -71,7 +71,7 @@ export class PostCodePort implements PortIoDevice {
   readPort(_offset: number, size: AccessSize): number {
     this.counters.values[0]++;
     if (size !== 1) this.counters.values[2]++;
-    return size === 1 ? this.last : this.last | (size === 2 ? 0xff00 : 0xffffff00);
+    return size === 1 ? this.last : (this.last | (size === 2 ? 0xff00 : 0xffffff00)) >>> 0;
   }
 
   writePort(_offset: number, size: AccessSize, value: number): void {
@@ -131,7 +131,7 @@ export class DebugCon implements PortIoDevice {
   readPort(_offset: number, size: AccessSize): number {
     this.counters.values[0]++;
     if (size !== 1) this.counters.values[2]++;
-    return size === 1 ? DebugCon.READBACK : DebugCon.READBACK | (size === 2 ? 0xff00 : 0xffffff00);
+    return size === 1 ? DebugCon.READBACK : (DebugCon.READBACK | (size === 2 ? 0xff00 : 0xffffff00)) >>> 0;
   }
 
   writePort(_offset: number, size: AccessSize, value: number): void {

@@ -416,7 +416,7 @@ class PitPortB implements PortIoDevice {
     const now = pit.clock.now();
     const refresh = Math.floor(now / 15085) & 1;
     const v = (pit.speaker & 0x0f) | (refresh << 4) | (pit.channels[2].out(now) ? 0x20 : 0);
-    return size === 1 ? v : v | (size === 2 ? 0xff00 : 0xffffff00);
+    return size === 1 ? v : (v | (size === 2 ? 0xff00 : 0xffffff00)) >>> 0;
   }
   writePort(_offset: number, size: AccessSize, value: number): void {
     const pit = this.pit;
