@@ -533,7 +533,26 @@ export class Decoder {
     for (let k = 0; k < opCount; k++) {
       const oe = k < 4 ? (fw3 >>> (k << 3)) & 255 : (fw2 >>> 24) & 255;
       // The /is4 register byte follows ModRM/SIB/displacement even when its operand comes first.
-      if (oe === 88 || oe === 89 || oe === 94 || oe === 95 || oe === 35) isByteOps = true;
+      if (oe >= 52 && oe <= 54) {
+        // Hot path: 16/32/64-bit GPR in ModRM.reg (inline; same as decodeOperand).
+        insn.opKinds[k] = OpKind.Register;
+        insn.opRegisters[k] = (oe === 53 ? Register.EAX : oe === 54 ? Register.RAX : Register.AX) + (this.reg | (this.rexR << 3));
+      } else if (oe >= 59 && oe <= 61 && mod === 3) {
+        // Hot path: 16/32/64-bit GPR in ModRM.rm.
+        insn.opKinds[k] = OpKind.Register;
+        insn.opRegisters[k] = (oe === 60 ? Register.EAX : oe === 61 ? Register.RAX : Register.AX) + (rm | (this.rexB << 3));
+      } else if (oe >= 58 && oe <= 61 && mod !== 3) {
+        this.decodeMem(insn, k, memSize, 0);
+      } else if (oe === 26 && nImm === 0) {
+        // Hot path: first imm8.
+        const p = this.pos;
+        insn.immOffset = p - start;
+        insn.immSize = 1;
+        insn.immediateLo = p < this.end ? bytes[p] : 0;
+        insn.opKinds[k] = OpKind.Immediate8;
+        this.pos = p + 1;
+        nImm = 1;
+      } else if (oe === 88 || oe === 89 || oe === 94 || oe === 95 || oe === 35) isByteOps = true;
       else nImm = this.decodeOperand(insn, k, oe, b, os, nImm, memSize);
     }
     if (isByteOps) {
