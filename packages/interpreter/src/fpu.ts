@@ -205,6 +205,7 @@ function storeInt(c: Cpu, fpu: Fpu, v: number, bytes: number): void {
   }
 }
 
+const BCD_TMP = new Uint8Array(10);
 const CONSTS = [1, Math.log2(10), Math.LOG2E, Math.PI, Math.log10(2), Math.LN2, 0];
 
 function saveEnv(c: Cpu, fpu: Fpu, os: number): void {
@@ -481,7 +482,43 @@ export function x87(c: Cpu, op: number): void {
             fpu.pop();
             return;
           }
-          default: c.unimplemented(); return; // FBLD/FBSTP (packed BCD)
+          case 4: { // FBLD m80bcd: 18 packed BCD digits and a sign byte
+            c.segAddr(c.eaSeg, c.eaOff, 10, false);
+            if (c.fault) return;
+            const bytes = BCD_TMP;
+            for (let i = 0; i < 10; i++) bytes[i] = c.rd8(c.eaSeg, c.eaPlus(i)); // ascending, as the silicon reads
+            if (c.fault) return;
+            let v = 0;
+            for (let i = 8; i >= 0; i--) v = v * 100 + ((bytes[i] >>> 4) & 0xf) * 10 + (bytes[i] & 0xf);
+            const sign = bytes[9];
+            fpu.push((sign & 0x80) !== 0 ? -v : v);
+            return;
+          }
+          case 6: { // FBSTP m80bcd: round per RC; out of range or NaN stores the BCD indefinite
+            if (!fpu.need(0)) return;
+            if (!c.checkWrite(c.eaSeg, c.eaOff, 10)) return;
+            const x = fpu.st(0);
+            let r = roundRc(fpu, x);
+            const bytes = BCD_TMP;
+            if (Number.isNaN(x) || Math.abs(r) >= 1e18) {
+              if (fpu.exc(IE)) return;
+              bytes.fill(0); bytes[7] = 0xc0; bytes[8] = 0xff; bytes[9] = 0xff;
+            } else {
+              if (r !== x) fpu.exc(PE);
+              const neg = r < 0 || Object.is(r, -0);
+              r = Math.abs(r);
+              for (let i = 0; i < 9; i++) {
+                const lo = r % 10; r = Math.floor(r / 10);
+                const hi = r % 10; r = Math.floor(r / 10);
+                bytes[i] = (hi << 4) | lo;
+              }
+              bytes[9] = neg ? 0x80 : 0;
+            }
+            for (let i = 0; i < 10; i++) c.wr8(c.eaSeg, c.eaPlus(i), bytes[i]);
+            if (!c.fault) fpu.pop();
+            return;
+          }
+          default: c.ud(); return;
         }
       }
       if (reg === 4 && rm === 0) { c.setReg(2, 0, fpu.statusWord()); return; } // FNSTSW AX
