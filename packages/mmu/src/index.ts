@@ -6,7 +6,7 @@
 export { PagingMode, Access, PagingContext, TWO32 } from './paging-context.js';
 export { WalkStatus, PageFlags, type GpaTranslator, WalkResult, accessFault, PageWalker } from './walker.js';
 export { TlbCounter, TLB_COUNTER_NAMES, TLB_INVALID, Tlb } from './tlb.js';
-export { TranslateFault, type MmuOptions, Mmu } from './mmu.js';
+export { TranslateFault, MmuCounter, MMU_COUNTER_NAMES, type MmuOptions, Mmu } from './mmu.js';
 export {
   NestedFormat, NestedFault, Ept, Eptp, EptQual, NpfInfoHi, NestedCounter, NESTED_COUNTER_NAMES,
   type NestedPagingOptions, NestedPaging,

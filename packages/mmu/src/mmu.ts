@@ -5,7 +5,7 @@
  * point, {@link Mmu.translate}, that returns a physical address or a negative status with the
  * fault recorded in preallocated fields.
  */
-import { Cr0, Cr4, Efer, Exc, type GuestMemory } from '@x86kit/core';
+import { CounterSet, Cr0, Cr4, Efer, Exc, type GuestMemory } from '@x86kit/core';
 import { Access, PagingContext, PagingMode } from './paging-context.js';
 import { Tlb, TlbCounter } from './tlb.js';
 import { PageFlags, PageWalker, WalkResult, WalkStatus, accessFault, type GpaTranslator } from './walker.js';
@@ -18,6 +18,21 @@ export const TranslateFault = {
   Nested: -2,
 } as const;
 export type TranslateFault = (typeof TranslateFault)[keyof typeof TranslateFault];
+
+/** Slots of {@link Mmu.counters}. */
+export const MmuCounter = {
+  /** Page walks (TLB misses that walked). */
+  Walks: 0,
+  /** Memory references made by those walks (2D walks include every nested reference). */
+  WalkMemRefs: 1,
+  /** Accessed/dirty write-backs to guest paging structures. */
+  AdWrites: 2,
+  /** Guest #PFs returned. */
+  PageFaults: 3,
+  /** Nested faults returned. */
+  NestedFaults: 4,
+} as const;
+export const MMU_COUNTER_NAMES = ['walks', 'walkMemRefs', 'adWrites', 'pageFaults', 'nestedFaults'] as const;
 
 /** Options of {@link Mmu}. */
 export interface MmuOptions {
@@ -52,6 +67,8 @@ export class Mmu {
   cr2Hi = 0;
   /** Current ASID/VPID (0 = the host / no virtualization). */
   asid = 0;
+  /** Walk statistics ({@link MmuCounter}): average references per walk = walkMemRefs / walks. */
+  readonly counters = new CounterSet(MMU_COUNTER_NAMES);
   private lastCr0 = 0;
   private lastCr4 = 0;
   private lastEfer = 0;
@@ -93,8 +110,13 @@ export class Mmu {
     tlb.counters.values[TlbCounter.Misses]++;
     const r = this.result;
     const status = this.walker.walk(ctx, laLo, laHi, access, r);
+    const c = this.counters.values;
+    c[MmuCounter.Walks]++;
+    c[MmuCounter.WalkMemRefs] += r.memRefs;
+    c[MmuCounter.AdWrites] += r.adWrites;
     if (status !== WalkStatus.Ok) {
-      if (status === WalkStatus.Nested) return TranslateFault.Nested;
+      if (status === WalkStatus.Nested) { c[MmuCounter.NestedFaults]++; return TranslateFault.Nested; }
+      c[MmuCounter.PageFaults]++;
       this.faultVector = Exc.PF;
       this.errorCode = r.errorCode;
       this.cr2Lo = laLo;

@@ -81,6 +81,11 @@ describe('2D walk', () => {
     expect(h.np.exitInfo1Lo).toBe(PfErr.U | PfErr.W);
     expect(h.np.exitInfo1Hi).toBe(NpfInfoHi.FinalGpa);
     expect(h.np.faultGpa).toBe(0x80000);
+    // Walk statistics: 2 walks. The first set 4 guest A flags; the second (a write) set the guest
+    // PTE's D flag during the guest walk, before its final guest-physical address faulted.
+    expect(mmu.counters.get('walks')).toBe(2);
+    expect(mmu.counters.get('nestedFaults')).toBe(1);
+    expect(mmu.counters.get('adWrites')).toBe(5);
   });
 });
 
