@@ -209,6 +209,9 @@ export class IntelFormatter {
   private readonly hideAcc: Uint8Array;
   /** By Mnemonic: 1 = segment override written before the mnemonic, 2 = as a trailing operand. */
   private readonly implicitSeg: Uint8Array;
+  /** By Code / by Mnemonic: 0 = the fast path of {@link IntelFormatter.format} applies. */
+  private readonly specialCode: Uint8Array;
+  private readonly specialMnemonic: Uint8Array;
   /** By Code: bit i = operand i is an `st(i)` operand (printed `st(0)` for ST0; `st` is the fixed ST0 operand). */
   private readonly stiMask: Uint8Array;
   /** By Code: 1 = show 64-bit GPRs as 32-bit, 2 = show 32/64-bit GPRs as 16-bit. */
@@ -309,11 +312,33 @@ export class IntelFormatter {
       const c = broadcastCount(n);
       return c === 0 ? '' : cs(`{1to${c}}`);
     });
+    this.specialCode = new Uint8Array(codeNames.length);
+    this.specialMnemonic = new Uint8Array(mnemonicNames.length);
+    this.buildSpecial();
+  }
+
+  private buildSpecial(): void {
+    for (let c = 0; c < codeNames.length; c++) {
+      if (c === Code.INVALID || c === Code.Nopw || c === Code.Nopd || c === Code.Nopq || this.implicitText[c] !== null) this.specialCode[c] = 1;
+    }
+    for (let m = 0; m < mnemonicNames.length; m++) {
+      if (this.pseudo[m] !== null || (this.fpuPair[m] ?? 0) !== 0 || (this.fpuImplicit[m] ?? 0) !== 0 || (this.hideAcc[m] ?? 0) !== 0 ||
+        (this.implicitSeg[m] ?? 0) !== 0 || m === Mnemonic.Imul || m === Mnemonic.Pclmulqdq || m === Mnemonic.Vpclmulqdq ||
+        m === Mnemonic.Maskmovq || m === Mnemonic.Maskmovdqu || m === Mnemonic.Vmaskmovdqu) this.specialMnemonic[m] = 1;
+    }
   }
 
   /** Formats `insn` (an invalid instruction formats as `(bad)`). */
   format(insn: Instruction): string {
-    if (insn.code === Code.INVALID) return this.upper ? '(BAD)' : '(bad)';
+    const code = insn.code;
+    if ((this.specialCode[code] ?? 1) === 0 && (this.specialMnemonic[insn.mnemonic] ?? 1) === 0 && !insn.memIsVsib) {
+      // Fast path: no pseudo-op, implicit or hidden operand, x87 special case or segment word.
+      let s = this.sizePrefixes(insn) + this.prefixes(insn) + (this.codeMnemonicText[code] ?? this.mnemonicText[insn.mnemonic] ?? '');
+      const n = insn.opCount;
+      for (let i = 0; i < n; i++) s += (i === 0 ? ' ' : this.sep) + this.formatOperand(insn, i);
+      return s;
+    }
+    if (code === Code.INVALID) return this.upper ? '(BAD)' : '(bad)';
     if (insn.code === Code.Nopw && insn.bitness === 16) return this.upper ? 'NOP' : 'nop';
     if (insn.code === Code.Nopd && insn.bitness === 16) return this.upper ? 'XCHG EAX,EAX' : `xchg eax${this.sep}eax`;
     if (insn.code === Code.Nopw) return `${this.prefixes(insn)}${this.kw('xchg')}${this.regText[Register.AX] ?? ''}${this.sep}${this.regText[Register.AX] ?? ''}`;
@@ -510,7 +535,7 @@ export class IntelFormatter {
 
   /** `data16`/`data32`/`data64` and `addr16`/`addr32` when the prefix changes something the operands do not show. */
   private sizePrefixes(insn: Instruction): string {
-    if (!insn.hasOperandSizePrefix && !insn.hasAddressSizePrefix && (insn.rex & 8) === 0) return '';
+    if (!insn.hasAddressSizePrefix && (((FMT_FLAGS[insn.code] ?? 0) & 8) === 0 || (!insn.hasOperandSizePrefix && (insn.rex & 8) === 0))) return '';
     let s = '';
     const n = insn.opCount;
     let gprOrMem = false;
