@@ -51,6 +51,34 @@ describe('8254 PIT', () => {
     expect(events).toBeLessThanOrEqual(202); // two OUT transitions per period, no re-fires
   });
 
+  test('mode 2: a new count written while counting takes effect at the end of the period', () => {
+    const { io, clock, irq, pit } = setup();
+    io.write(0x43, 1, 0x34);
+    io.write(0x40, 1, 1000 & 0xff);
+    io.write(0x40, 1, 1000 >> 8);
+    const edges: number[] = [];
+    const step = (t: number): void => {
+      while (clock.nextDeadline() <= t) {
+        clock.advanceTo(clock.nextDeadline());
+        const before = irq.risingEdges;
+        clock.runDue();
+        if (irq.risingEdges !== before) edges.push(pit.channel(0).ticks(clock.now()));
+      }
+      clock.advanceTo(t);
+    };
+    step(tickNs(300));
+    io.write(0x40, 1, 500 & 0xff);
+    io.write(0x40, 1, 500 >> 8);
+    io.write(0x43, 1, 0xe2); // read-back status: null count until the reload
+    expect(io.read(0x40, 1) & 0x40).toBe(0x40);
+    expect(pit.channel(0).value(clock.now())).toBe(700); // current period undisturbed
+    step(tickNs(2100));
+    // edges at the old period's end (tick 1000 = new start), then every 500 ticks
+    expect(edges).toEqual([0, 500, 1000]);
+    io.write(0x43, 1, 0xe2);
+    expect(io.read(0x40, 1) & 0x40).toBe(0);
+  });
+
   test('counter latch command reads a frozen count, LSB then MSB', () => {
     const { io, clock } = setup();
     io.write(0x43, 1, 0x34);

@@ -26,7 +26,7 @@ const C_READ = 0, C_WRITE = 1, C_BAD = 2, C_CTRL = 3, C_LATCH = 4, C_RB = 5, C_E
 export interface PitChannelState {
   mode: number; rw: number; bcd: boolean; count: number; started: boolean; startTime: number; pausedTicks: number;
   gate: boolean; latchValue: number; latchBytes: number; statusLatched: boolean; status: number;
-  readHigh: boolean; writeHigh: boolean; writeLow: number; nullCount: boolean;
+  readHigh: boolean; writeHigh: boolean; writeLow: number; nullCount: boolean; nextCount: number; nextStart: number;
 }
 
 /** Serialisable state of {@link Pit8254} (`version` 1). Times are the clock's absolute ns. */
@@ -61,6 +61,23 @@ export class PitChannel {
   writeHigh = false;
   writeLow = 0;
   nullCount = true;
+  /** A count written while counting in modes 1, 2, 3 or 5, waiting to be loaded. */
+  nextCount = 0;
+  /**
+   * When `nextCount` is loaded: the end of the current cycle in modes 2/3, `Infinity` (the
+   * next gate trigger) in modes 1/5, or -1 when nothing is pending.
+   */
+  nextStart = -1;
+
+  /** Load a deferred count whose reload point has passed. */
+  sync(now: number): void {
+    if (this.nextStart >= 0 && now >= this.nextStart) {
+      this.count = this.nextCount;
+      this.startTime = this.nextStart;
+      this.nextStart = -1;
+      this.nullCount = false;
+    }
+  }
 
   /**
    * Counter input ticks elapsed since counting started. Split into whole seconds and a
@@ -68,6 +85,7 @@ export class PitChannel {
    * `ticks(timeOf(k)) === k` for every k (timer deadlines land exactly on their tick).
    */
   ticks(now: number): number {
+    this.sync(now);
     if (this.pausedTicks >= 0) return this.pausedTicks;
     const delta = now - this.startTime;
     if (delta <= 0) return 0;
@@ -89,6 +107,7 @@ export class PitChannel {
 
   /** Value of the counting element now. */
   value(now: number): number {
+    this.sync(now);
     if (!this.started) return this.count & 0xffff;
     const d = this.ticks(now);
     const n = this.period();
@@ -109,6 +128,7 @@ export class PitChannel {
 
   /** The OUT pin now. */
   out(now: number): boolean {
+    this.sync(now);
     if (!this.started) return this.mode !== 0;
     const d = this.ticks(now);
     const n = this.period();
@@ -146,7 +166,7 @@ export class PitChannel {
       mode: this.mode, rw: this.rw, bcd: this.bcd, count: this.count, started: this.started, startTime: this.startTime,
       pausedTicks: this.pausedTicks, gate: this.gate, latchValue: this.latchValue, latchBytes: this.latchBytes,
       statusLatched: this.statusLatched, status: this.status, readHigh: this.readHigh, writeHigh: this.writeHigh,
-      writeLow: this.writeLow, nullCount: this.nullCount,
+      writeLow: this.writeLow, nullCount: this.nullCount, nextCount: this.nextCount, nextStart: this.nextStart,
     };
   }
 
@@ -155,6 +175,7 @@ export class PitChannel {
     this.startTime = s.startTime; this.pausedTicks = s.pausedTicks; this.gate = s.gate; this.latchValue = s.latchValue;
     this.latchBytes = s.latchBytes; this.statusLatched = s.statusLatched; this.status = s.status;
     this.readHigh = s.readHigh; this.writeHigh = s.writeHigh; this.writeLow = s.writeLow; this.nullCount = s.nullCount;
+    this.nextCount = s.nextCount; this.nextStart = s.nextStart === null ? Infinity : s.nextStart; // JSON turns Infinity into null
   }
 }
 
@@ -277,13 +298,34 @@ export class Pit8254 implements PortIoDevice, ByteRegisters {
     const c = this.channels[n];
     let count = c.bcd ? fromBcd4(raw) : raw;
     if (count === 0) count = c.bcd ? 10000 : 0x10000;
+    const now = this.clock.now();
+    c.sync(now);
+    if (c.started && c.pausedTicks < 0 && (c.mode === 2 || c.mode === 3) && c.gate) {
+      // Datasheet, modes 2 and 3: a new count written while counting is loaded at the end of
+      // the current period; the current period is not disturbed.
+      const d = c.ticks(now);
+      const period = c.count < 2 ? 2 : c.count;
+      c.nextCount = count;
+      c.nextStart = c.timeOf(d - (d % period) + period);
+      c.nullCount = true;
+      this.observer('count', (n << 17) | count);
+      return;
+    }
+    if (c.started && (c.mode === 1 || c.mode === 5)) {
+      // Modes 1 and 5: the new count is used from the next gate trigger.
+      c.nextCount = count;
+      c.nextStart = Infinity;
+      c.nullCount = true;
+      return;
+    }
     c.count = count;
     c.nullCount = false;
     c.pausedTicks = -1;
+    c.nextStart = -1;
     // Modes 1 and 5 wait for a gate trigger; the others start counting now.
     if (c.mode !== 1 && c.mode !== 5) {
       c.started = true;
-      c.startTime = this.clock.now();
+      c.startTime = now;
       if ((c.mode === 0 || c.mode === 4) && !c.gate) c.pausedTicks = 0;
     }
     this.observer('count', (n << 17) | count);
@@ -321,6 +363,7 @@ export class Pit8254 implements PortIoDevice, ByteRegisters {
     c.bcd = (value & 1) !== 0;
     c.started = false;
     c.pausedTicks = -1;
+    c.nextStart = -1;
     c.nullCount = true;
     c.readHigh = false;
     c.writeHigh = false;
@@ -353,9 +396,16 @@ export class Pit8254 implements PortIoDevice, ByteRegisters {
         }
         break;
       default: // 1, 2, 3, 5: a rising edge (re)starts the count; gate low holds 2/3 with OUT high
-        if (level && !c.nullCount) {
-          c.started = true;
-          c.startTime = now;
+        if (level) {
+          if (c.nextStart >= 0) { // a count written since the last trigger is loaded now
+            c.count = c.nextCount;
+            c.nextStart = -1;
+            c.nullCount = false;
+          }
+          if (!c.nullCount) {
+            c.started = true;
+            c.startTime = now;
+          }
         }
     }
     if (n === 0) this.refresh();
