@@ -5,7 +5,7 @@ import { Access, PagingContext, PagingMode } from './paging-context.js';
 import { PageWalker, WalkResult, WalkStatus } from './walker.js';
 import { Mmu, TranslateFault } from './mmu.js';
 import { Ept, EptQual, Eptp, NestedCounter, NestedFault, NestedFormat, NestedPaging, NpfInfoHi } from './nested.js';
-import { FlatMemory, Rng, fillForest } from './__fixtures__/forest.js';
+import { FlatMemory, FlatRamMemory, Rng, fillForest } from './__fixtures__/forest.js';
 import { FULL } from './__fixtures__/env.js';
 
 /**
@@ -251,7 +251,8 @@ describe('property: nested walk ≡ composition of the two one-dimensional walks
     fc.array(fc.record({ lo: fc.integer({ min: -0x80000000, max: 0x7fffffff }), hi: fc.integer({ min: 0, max: 0x1ffffff }), kind: fc.constantFrom(0, 1, 2) }), { minLength: 1, maxLength: 16 }),
   ], { numRuns: FULL ? 3000 : 200 })('2D ≡ guest walk over (nested 1D) then nested 1D of the result', (seed, format, mode, ntlb, accesses) => {
     const rng = new Rng(seed);
-    const mem = new FlatMemory((PAGES + 4) * 4096);
+    // With the nested TLB on, also read entries through ramPage() (the PhysicalMemoryBus path).
+    const mem = ntlb ? new FlatRamMemory((PAGES + 4) * 4096) : new FlatMemory((PAGES + 4) * 4096);
     // Host pages 0..47: random guest tables (entries point at gPA pages 0..47); pages 48..51:
     // nested tables mapping gPA page i → host page (7 i) mod 48 with random rights, plus rare
     // not-present, reserved-bit, misconfigured or large entries at every level.
