@@ -27,10 +27,10 @@ import { Decoder } from './decoder.js';
 import { Instruction, OpKind } from './instruction.js';
 import { codeNames, memorySizeNames, mnemonicNames } from './generated/enums.js';
 import { registerNames } from './register.js';
-import { IntelFormatter } from './formatter.js';
+import { IntelFormatter, MemorySizeStyle } from './formatter.js';
 
 /** Which comparison failed first. */
-export const FUZZ_FIELDS = ['validity', 'length', 'code', 'mnemonic', 'opCount', 'operands', 'text'] as const;
+export const FUZZ_FIELDS = ['validity', 'length', 'code', 'mnemonic', 'opCount', 'operands', 'text', 'textAlt'] as const;
 export type FuzzField = (typeof FUZZ_FIELDS)[number];
 
 /** Encoding class of an input (from iced's decode; `invalid` when iced rejects it). */
@@ -241,6 +241,11 @@ export class DiffFuzzer {
   private readonly opKindMap = maps(IcedOpKind, OPKIND_NAMES);
   private readonly icedFmt: IcedFormatter;
   private readonly ours = new IntelFormatter();
+  /** Second style: memory sizes always, branch size, signed immediates, absolute RIP targets, space after comma, upper case. */
+  private readonly icedAlt: IcedFormatter;
+  private readonly oursAlt = new IntelFormatter({
+    memorySize: MemorySizeStyle.Always, showBranchSize: true, signedImmediates: true, ripRelative: false, spaceAfterComma: true, uppercase: true,
+  });
   private readonly insn = new Instruction();
   private readonly ip: bigint;
   private readonly dec: Decoder;
@@ -262,9 +267,23 @@ export class DiffFuzzer {
     f.branchLeadingZeros = true;
     f.smallHexNumbersInDecimal = true;
     this.icedFmt = f;
+    const g = new IcedFormatter(FormatterSyntax.Intel);
+    g.uppercaseHex = true;
+    g.uppercaseAll = true;
+    g.hexPrefix = '0x';
+    g.hexSuffix = '';
+    g.addLeadingZeroToHexNumbers = false;
+    g.spaceAfterOperandSeparator = true;
+    g.memorySizeOptions = MemorySizeOptions.Always;
+    g.ripRelativeAddresses = false;
+    g.showBranchSize = true;
+    g.signedImmediateOperands = true;
+    g.branchLeadingZeros = true;
+    g.smallHexNumbersInDecimal = true;
+    this.icedAlt = g;
   }
 
-  free(): void { this.icedFmt.free(); }
+  free(): void { this.icedFmt.free(); this.icedAlt.free(); }
 
   /**
    * Compare one input (`buf[off..off+len)`); returns null when both agree, else the first
@@ -308,6 +327,9 @@ export class DiffFuzzer {
     const ot = this.ours.format(insn);
     const it = this.icedFmt.format(icedInsn);
     if (ot !== it) return { field: 'text', cls, ours: ot, iced: it };
+    const oa = this.oursAlt.format(insn);
+    const ia = this.icedAlt.format(icedInsn);
+    if (oa !== ia) return { field: 'textAlt', cls, ours: oa, iced: ia };
     return null;
   }
 
