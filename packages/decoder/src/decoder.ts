@@ -377,7 +377,7 @@ export class Decoder {
     const vexMap0 = table === -2;
     if (table < 0) table = -1;
     const needModrm =
-      idx >= 0 ? DISPATCH_MODRM[idx] !== 0 || (enc !== EncodingKind.Legacy && DISPATCH_START[idx] === DISPATCH_START[idx + 1]) : enc === EncodingKind.EVEX || vexMap0;
+      idx >= 0 ? DISPATCH_MODRM[idx] !== 0 : enc === EncodingKind.EVEX || vexMap0;
     let modrm = 0;
     if (needModrm || table === T_3DNOW) {
       modrm = this.u8(pos);
@@ -434,7 +434,7 @@ export class Decoder {
       }
     }
     // Slow path (no match): REX.W retry, and the register-only-form-with-memory #UD length rule.
-    for (let pass = 0; pass < 2 && idx >= 0 && form < 0; pass++) {
+    for (let pass = 0; form < 0 && pass < 2 && idx >= 0; pass++) {
       if (pass === 1) {
         // REX.W on an instruction without a 64-bit form is ignored (operand size 32).
         if (!(mode64 && w !== 0 && enc === EncodingKind.Legacy)) break;
@@ -550,6 +550,26 @@ export class Decoder {
         insn.immSize = 1;
         insn.immediateLo = p < this.end ? bytes[p] : 0;
         insn.opKinds[k] = OpKind.Immediate8;
+        this.pos = p + 1;
+        nImm = 1;
+      } else if ((oe === 19 || oe === 17) && nImm === 0) {
+        // Hot path: rel32 of CALL/JMP/Jcc (target resolved below against the next IP).
+        const p = this.pos;
+        insn.immOffset = p - start;
+        insn.immSize = 4;
+        insn.nearBranchLo = p + 3 < this.end ? bytes[p] | (bytes[p + 1] << 8) | (bytes[p + 2] << 16) | (bytes[p + 3] << 24) : 0;
+        insn.opKinds[k] = oe === 19 ? OpKind.NearBranch64 : OpKind.NearBranch32;
+        this.branchOp = k;
+        this.pos = p + 4;
+        nImm = 1;
+      } else if ((oe === 18 || oe === 16) && nImm === 0) {
+        // Hot path: rel8 of JMP/Jcc/LOOP.
+        const p = this.pos;
+        insn.immOffset = p - start;
+        insn.immSize = 1;
+        insn.nearBranchLo = p < this.end ? (bytes[p] << 24) >> 24 : 0;
+        insn.opKinds[k] = oe === 18 ? OpKind.NearBranch64 : OpKind.NearBranch32;
+        this.branchOp = k;
         this.pos = p + 1;
         nImm = 1;
       } else if (oe === 88 || oe === 89 || oe === 94 || oe === 95 || oe === 35) isByteOps = true;

@@ -265,6 +265,10 @@ export function generateDecoder(records: readonly IsaRecord[]): GeneratedFile[] 
   }
   start[DISPATCH_TABLES.length * 256] = fCode.length;
   for (const idx of modrmAnyOption) hasModrm[idx] = 1;
+  // VEX/EVEX/XOP opcodes with no form at all still fetch a ModRM byte before #UD.
+  for (let t = 5; t < DISPATCH_TABLES.length; t++) {
+    for (let op = 0; op < 256; op++) if (start[t * 256 + op] === start[t * 256 + op + 1]) hasModrm[t * 256 + op] = 1;
+  }
 
   // Per-mode match slots. The decoder builds a key word from the prefixes/ModRM/VEX fields and a
   // slot matches when (key & SLOT_MASK) === SLOT_VALUE (layout: KEY in decoder.ts):
