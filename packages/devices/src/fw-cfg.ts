@@ -5,7 +5,7 @@
  * line items and a file directory (big-endian, 64-byte entries) for items at 0x20 and up.
  */
 import { ApiMisuseError, CounterSet, type PortIoDevice } from '@x86kit/core';
-import type { AccessSize } from './common.js';
+import { type AccessSize, type DeviceObserver, NO_OBSERVER } from './common.js';
 
 /** Well-known selector keys. */
 export const FwCfgKey = {
@@ -26,6 +26,7 @@ export interface FwCfgOptions {
   cpus?: number;
   /** 16-byte VM UUID (default all zero). */
   uuid?: Uint8Array;
+  observer?: DeviceObserver;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -52,8 +53,10 @@ export class FwCfg implements PortIoDevice {
   private readonly items = new Map<number, Uint8Array>();
   private readonly files: { name: string; key: number }[] = [];
   private current: Uint8Array = EMPTY;
+  private readonly observer: DeviceObserver;
 
   constructor(options: FwCfgOptions = {}) {
+    this.observer = options.observer ?? NO_OBSERVER;
     const cpus = options.cpus ?? 1;
     this.set(FwCfgKey.SIGNATURE, Uint8Array.of(0x51, 0x45, 0x4d, 0x55)); // "QEMU"
     this.set(FwCfgKey.ID, le(1, 4)); // traditional interface only
@@ -111,6 +114,7 @@ export class FwCfg implements PortIoDevice {
 
   private select(value: number): void {
     this.counters.values[3]++;
+    this.observer('select', value & 0xffff);
     this.selector = value & 0xffff;
     this.offset = 0;
     this.current = this.items.get(this.selector & 0xbfff) ?? EMPTY;

@@ -3,7 +3,7 @@
  * (0x80), QEMU's isa-debug-exit and the Bochs/QEMU debug console (0xE9).
  */
 import { CounterSet, type PortIoDevice } from '@x86kit/core';
-import type { AccessSize } from './common.js';
+import { type AccessSize, type DeviceObserver, NO_OBSERVER } from './common.js';
 
 /** Options of {@link SystemControlPortA}. */
 export interface SystemControlPortAOptions {
@@ -11,6 +11,7 @@ export interface SystemControlPortAOptions {
   onA20?: (enabled: boolean) => void;
   /** Initial A20 state (default false). */
   a20?: boolean;
+  observer?: DeviceObserver;
 }
 
 /**
@@ -23,8 +24,10 @@ export class SystemControlPortA implements PortIoDevice {
   value: number;
   private readonly onReset: () => void;
   private readonly onA20: (enabled: boolean) => void;
+  private readonly observer: DeviceObserver;
 
   constructor(options: SystemControlPortAOptions = {}) {
+    this.observer = options.observer ?? NO_OBSERVER;
     this.onReset = options.onReset ?? ((): void => {});
     this.onA20 = options.onA20 ?? ((): void => {});
     this.value = options.a20 === true ? 0x02 : 0x00;
@@ -44,6 +47,7 @@ export class SystemControlPortA implements PortIoDevice {
     this.counters.values[1]++;
     if (size !== 1) this.counters.values[2]++;
     const old = this.value;
+    this.observer('write', value & 0xff);
     this.value = value & 0xfe;
     if (((old ^ value) & 0x02) !== 0) {
       this.counters.values[4]++;
@@ -63,9 +67,11 @@ export class PostCodePort implements PortIoDevice {
   /** Last POST code written. */
   last = 0;
   private readonly onPost: (code: number) => void;
+  private readonly observer: DeviceObserver;
 
-  constructor(options: { onPost?: (code: number) => void } = {}) {
+  constructor(options: { onPost?: (code: number) => void; observer?: DeviceObserver } = {}) {
     this.onPost = options.onPost ?? ((): void => {});
+    this.observer = options.observer ?? NO_OBSERVER;
   }
 
   readPort(_offset: number, size: AccessSize): number {
@@ -78,6 +84,7 @@ export class PostCodePort implements PortIoDevice {
     this.counters.values[1]++;
     if (size !== 1) this.counters.values[2]++;
     this.last = value & 0xff;
+    this.observer('post', this.last);
     this.onPost(this.last);
   }
 }
@@ -95,9 +102,11 @@ export class IsaDebugExit implements PortIoDevice {
   /** Exit status of the last write, or -1. */
   lastStatus = -1;
   private readonly onExit: (status: number) => void;
+  private readonly observer: DeviceObserver;
 
-  constructor(options: { onExit: (status: number) => void }) {
+  constructor(options: { onExit: (status: number) => void; observer?: DeviceObserver }) {
     this.onExit = options.onExit;
+    this.observer = options.observer ?? NO_OBSERVER;
   }
 
   readPort(): number {
@@ -109,6 +118,7 @@ export class IsaDebugExit implements PortIoDevice {
     this.counters.values[1]++;
     const v = size === 4 ? value >>> 0 : value & (size === 2 ? 0xffff : 0xff);
     this.lastStatus = v * 2 + 1; // (value << 1) | 1 without 32-bit wrap
+    this.observer('exit', this.lastStatus);
     this.onExit(this.lastStatus);
   }
 }
@@ -123,9 +133,11 @@ export class DebugCon implements PortIoDevice {
   static readonly READBACK = 0xe9;
   readonly counters = new CounterSet(['portReads', 'portWrites', 'badAccesses', 'bytes'] as const);
   private readonly out: (byte: number) => void;
+  private readonly observer: DeviceObserver;
 
-  constructor(options: { out: (byte: number) => void }) {
+  constructor(options: { out: (byte: number) => void; observer?: DeviceObserver }) {
     this.out = options.out;
+    this.observer = options.observer ?? NO_OBSERVER;
   }
 
   readPort(_offset: number, size: AccessSize): number {
@@ -138,6 +150,7 @@ export class DebugCon implements PortIoDevice {
     this.counters.values[1]++;
     if (size !== 1) this.counters.values[2]++;
     this.counters.values[3]++;
+    this.observer('byte', value & 0xff);
     this.out(value & 0xff);
   }
 }

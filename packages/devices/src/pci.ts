@@ -5,7 +5,7 @@
  * 0xCF9. Ready-made identities: an i440FX-like host bridge and a PIIX3-like ISA bridge.
  */
 import { ApiMisuseError, CounterSet, type PortIoDevice } from '@x86kit/core';
-import { type AccessSize, allOnes } from './common.js';
+import { type AccessSize, type DeviceObserver, NO_OBSERVER, allOnes } from './common.js';
 
 /** What the host bridge needs from a function: config space reads and writes (offset 0–255). */
 export interface PciFunction {
@@ -219,6 +219,8 @@ export function piixPirqRoute(isaBridge: PciDevice, n: number): number {
 export interface PciHostOptions {
   /** A hard reset requested through port 0xCF9 (RCR bit 2 written 1). */
   onReset?: () => void;
+  /** Sees 'configRead' / 'configWrite' with the CONFIG_ADDRESS value. */
+  observer?: DeviceObserver;
 }
 
 /**
@@ -236,9 +238,11 @@ export class PciHost implements PortIoDevice {
   readonly counters = new CounterSet(['portReads', 'portWrites', 'badAccesses', 'configReads', 'configWrites', 'masterAborts'] as const);
   private readonly functions: (PciFunction | null)[] = new Array<PciFunction | null>(256).fill(null);
   private readonly onReset: () => void;
+  private readonly observer: DeviceObserver;
 
   constructor(options: PciHostOptions = {}) {
     this.onReset = options.onReset ?? ((): void => {});
+    this.observer = options.observer ?? NO_OBSERVER;
   }
 
   /** Attach `fn` at bus 0, device `device` (0–31), function `func` (0–7). */
@@ -282,6 +286,7 @@ export class PciHost implements PortIoDevice {
       return allOnes(size);
     }
     this.counters.values[3]++;
+    this.observer('configRead', this.address);
     const reg = (this.address & 0xfc) + (offset - 4);
     if (reg + size > ((this.address & 0xfc) + 4)) this.counters.values[2]++; // crosses the dword
     return fn.readConfig(reg, size);
@@ -306,6 +311,7 @@ export class PciHost implements PortIoDevice {
     const fn = this.target();
     if (fn === null) { this.counters.values[5]++; return; }
     this.counters.values[4]++;
+    this.observer('configWrite', this.address);
     fn.writeConfig((this.address & 0xfc) + (offset - 4), size, value);
   }
 }

@@ -4,7 +4,7 @@
  * docs/specs/pci-testdev.rst.
  */
 import { CounterSet, type IrqLine, type MmioDevice, NO_IRQ, type PortIoDevice } from '@x86kit/core';
-import type { AccessSize } from './common.js';
+import { type AccessSize, type DeviceObserver, NO_OBSERVER } from './common.js';
 import { PciDevice } from './pci.js';
 
 /** Options of {@link PcTestDev}. */
@@ -13,6 +13,7 @@ export interface PcTestDevOptions {
   irqs?: readonly IrqLine[];
   /** Port 0xE4 "flush page" request with the page's physical address. */
   onFlushPage?: (pa: number) => void;
+  observer?: DeviceObserver;
 }
 
 /**
@@ -42,8 +43,10 @@ export class PcTestDev {
   readonly iomemBytes = new Uint8Array(PcTestDev.IOMEM_LENGTH);
   private readonly irqs: readonly IrqLine[];
   private readonly onFlushPage: (pa: number) => void;
+  private readonly observer: DeviceObserver;
 
   constructor(options: PcTestDevOptions = {}) {
+    this.observer = options.observer ?? NO_OBSERVER;
     this.irqs = options.irqs ?? [];
     this.onFlushPage = options.onFlushPage ?? ((): void => {});
     this.ports = new PcTestPorts(this);
@@ -58,6 +61,7 @@ export class PcTestDev {
     if (size !== 1) this.counters.values[2]++;
     for (let i = 0; i < size && offset + i < 24; i++) {
       this.counters.values[3]++;
+      this.observer('irq', ((offset + i) << 8) | ((value >>> (8 * i)) & 0xff));
       const line = this.irqs[offset + i] ?? NO_IRQ;
       if (((value >>> (8 * i)) & 0xff) !== 0) line.raise(); else line.lower();
     }
@@ -80,6 +84,7 @@ export class PcTestDev {
       if (size !== 4 || offset !== 4) { this.counters.values[2]++; return; }
       this.counters.values[4]++;
       this.lastFlush = (value & ~0xfff) >>> 0;
+      this.observer('flushPage', this.lastFlush);
       this.onFlushPage(this.lastFlush);
       return;
     }
@@ -171,10 +176,13 @@ export class PciTestDev {
   readonly pci: PciDevice;
   readonly mmio: MmioDevice;
   readonly portio: PortIoDevice;
+  readonly counters = new CounterSet(['reads', 'writes', 'testsStarted', 'matchingWrites'] as const);
   private readonly tests: PciTest[] = [];
   private current = -1;
+  private readonly observer: DeviceObserver;
 
-  constructor(options: { onBarChange?: (bar: number, address: number) => void } = {}) {
+  constructor(options: { onBarChange?: (bar: number, address: number) => void; observer?: DeviceObserver } = {}) {
+    this.observer = options.observer ?? NO_OBSERVER;
     this.pci = new PciDevice({
       vendorId: 0x1b36, deviceId: 0x0005, classCode: 0x00ff00,
       bars: [{ kind: 'memory', size: 4096 }, { kind: 'io', size: 256 }],
@@ -192,6 +200,7 @@ export class PciTestDev {
 
   /** @internal */
   read(offset: number, size: AccessSize): number {
+    this.counters.values[0]++;
     if (this.current < 0) return 0;
     const h = this.tests[this.current].header;
     let v = 0;
@@ -204,12 +213,15 @@ export class PciTestDev {
 
   /** @internal */
   write(offset: number, size: AccessSize, value: number, type: number): void {
+    this.counters.values[1]++;
     if (offset === 0) {
       this.current = -1;
       const n = value & 0xff;
       if (n >= 3) return;
       this.current = type * 3 + n;
       this.tests[this.current].count = 0;
+      this.counters.values[2]++;
+      this.observer('test', this.current);
       return;
     }
     if (this.current < 0) return;
@@ -217,6 +229,7 @@ export class PciTestDev {
     if (offset !== t.offset) return;
     if (t.matchData && (size !== 1 || (value & 0xff) !== t.data)) return;
     t.count = t.count + 1;
+    this.counters.values[3]++;
   }
 }
 
