@@ -5,6 +5,7 @@ import { Cpu, ExitKind, InsnClass, RunStatus } from './index.js';
 import { VirtClass, codeNames } from '@x86kit/decoder';
 import { PM_GUEST_HEX } from './__fixtures__/pm-guest.js';
 import { TASK_GUEST_HEX } from './__fixtures__/task-guest.js';
+import { V86_GUEST_HEX } from './__fixtures__/v86-guest.js';
 
 function hex(s: string): Uint8Array {
   const out = new Uint8Array(s.length / 2);
@@ -74,6 +75,21 @@ describe('hardware task switching (task-guest.asm)', () => {
     expect(bus.read32(0x7f00 + 0x24) & Rflags.NT).toBe(0); // IRET cleared NT in B's saved EFLAGS
     expect(cpu.state.cr0 & Cr0.TS).not.toBe(0);
     expect((cpu.state.segAttr[7] & 0xf)).toBe(0xb); // TR busy 32-bit TSS
+  });
+});
+
+describe('virtual-8086 mode (v86-guest.asm)', () => {
+  it('IRETD enters V86; I/O bitmap, IOPL-sensitive INT n and HLT fault to the ring-0 handler', () => {
+    const { cpu } = realMachine(hex(V86_GUEST_HEX));
+    expect(cpu.run(10_000)).toBe(RunStatus.Halted);
+    expect(cpu.getReg(2, 5)).toBe(0x12ff); // IN AL,0x80 allowed (unmapped port reads 0xff), kept in BP
+    expect(cpu.getReg(2, 1)).toBe(0x99); // execution went on after the skipped INT 0x21
+    expect(cpu.getReg(4, 7)).toBe(3); // three #GP(0): IN 0x81, INT 0x21, HLT
+    expect(cpu.getReg(4, 6) & Rflags.VM).not.toBe(0); // pushed EFLAGS image had VM = 1
+    expect(cpu.vm).toBe(false);
+    expect(cpu.cpl).toBe(0);
+    expect(cpu.getReg(4, 2)).toBe(0); // the V86 GS image pushed on entry to ring 0
+    expect(cpu.counters.exceptions[Exc.GP]).toBe(3);
   });
 });
 
