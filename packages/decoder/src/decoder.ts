@@ -170,7 +170,9 @@ export class Decoder {
 
   /**
    * Decodes the instruction at `bytes[offset]` (at most 15 bytes are examined) into `insn`, at
-   * the decoder's current IP, then advances the IP by the length.
+   * the decoder's current IP, then advances the IP by the length. `insn` must be a fresh,
+   * `clear()`ed or decoder-filled {@link Instruction} (fields are reset lazily: only those the
+   * previous decode may have set); to edit a result, `copyFrom` it into another object first.
    *
    * @returns the instruction length (also `insn.length`). On error `insn.code` is
    * `Code.INVALID` and {@link Decoder.lastError} says why: `InvalidInstruction` (length = the
