@@ -3,6 +3,7 @@ import { Decoder } from './decoder.js';
 import { Instruction } from './instruction.js';
 import { virtClassOfInstruction, VirtClass, virtClass, isIdent, isSensitiveUnprivileged, virtClassNames, virtClassOfInstance, VIRT_REWRITE_MASK } from './virt.js';
 import { icedCodes, icedDir } from './conformance.test-util.js';
+import { isPrivilegedInfo, flowControl, FlowControl, hasInstructionInfo } from './info.js';
 
 const dir = icedDir();
 if (dir === null) console.warn('virt.test: shared iced conformance data missing; skipping the cross-checks');
@@ -66,6 +67,21 @@ describe.skipIf(dir === null)('virtualization class', () => {
     expect(virtClass(-1)).toBe(0);
     expect(virtClass(1 << 20)).toBe(0);
     expect(VIRT_REWRITE_MASK).toBe(0xfff);
+  });
+
+  it('agrees with the instruction-info tables: privileged => PRIV/PRIV_COND/IOPL, every control transfer => not IDENT', () => {
+    const bad: string[] = [];
+    for (let i = 0; i < codes.length; i++) {
+      if (!hasInstructionInfo(i) || codes[i]?.name.startsWith('Declare') === true) continue; // db/dw/dd/dq pseudo-forms
+      const v = virtClass(i);
+      // iced's "priv" also covers IOPL-sensitive forms (IN/OUT/INS/OUTS/CLI/STI).
+      if (isPrivilegedInfo(i) && (v & (VirtClass.PRIV | VirtClass.PRIV_COND | VirtClass.IOPL)) === 0) bad.push(`${codes[i]?.name}: priv in info`);
+      // Any control transfer must be rewritten by a translator (VMX/SVM world switches are PRIV/VIRT_EXT).
+      if (flowControl(i) !== FlowControl.Next && flowControl(i) !== FlowControl.XbeginXabortXend && (v & VIRT_REWRITE_MASK) === 0) {
+        bad.push(`${codes[i]?.name}: flow ${flowControl(i)} but IDENT`);
+      }
+    }
+    expect(bad).toEqual([]);
   });
 
   it('classifies decoded instances (RIP-relative memory adds PC_REL)', () => {
