@@ -63,8 +63,10 @@ export class I8042 {
   private outputBuffer = 0;
   private pendingCommand = 0;
   private translateBreak = false;
-  /** Controller-generated replies waiting for the output buffer: value | 0x100 marks aux data. */
-  private readonly replies: number[] = [];
+  /** Controller-generated replies waiting for the output buffer (a ring): value | 0x100 marks aux data. */
+  private readonly replies = new Uint16Array(16);
+  private replyHead = 0;
+  private replyCount = 0;
   private irq1Level = false;
   private irq12Level = false;
   private readonly irq1: IrqLine;
@@ -203,15 +205,20 @@ export class I8042 {
   }
 
   private reply(v: number, aux: boolean): void {
-    this.replies.push(aux ? v | 0x100 : v);
+    if (this.replyCount < this.replies.length) {
+      this.replies[(this.replyHead + this.replyCount) & 15] = aux ? v | 0x100 : v;
+      this.replyCount++;
+    }
     this.refill();
   }
 
   /** Move the next byte (controller reply first, then keyboard) into an empty output buffer. */
   private refill(): void {
     if ((this.status & I8042Status.OBF) !== 0) return;
-    if (this.replies.length > 0) {
-      const r = this.replies.shift() as number;
+    if (this.replyCount > 0) {
+      const r = this.replies[this.replyHead];
+      this.replyHead = (this.replyHead + 1) & 15;
+      this.replyCount--;
       this.outputBuffer = r & 0xff;
       this.status |= I8042Status.OBF | ((r & 0x100) !== 0 ? I8042Status.AUXB : 0);
       this.updateIrq();

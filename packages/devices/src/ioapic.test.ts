@@ -2,6 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { PhysicalMemoryBus, VirtualClock } from '@x86kit/core';
 import { IoApic } from './ioapic.js';
 import { ApicBus, ApicReg, LocalApic } from './lapic.js';
+import { PicPair } from './pic.js';
 
 function setup(): { mem: PhysicalMemoryBus; io: IoApic; lapic: LocalApic } {
   const clock = new VirtualClock();
@@ -91,6 +92,22 @@ describe('I/O APIC', () => {
     expect(rdReg(mem, 0x40)).toBe(0xffffffff); // no such register
     mem.write16(IoApic.DEFAULT_BASE + 0x10, 0);
     expect(io.counters.get('badAccesses')).toBe(2);
+  });
+
+  test('an ExtINT entry (virtual wire through the I/O APIC) makes the LAPIC run an INTA cycle on the 8259A', () => {
+    const clock = new VirtualClock();
+    const pic = new PicPair();
+    for (const [o, v] of [[0, 0x11], [1, 0x20], [1, 0x04], [1, 0x01], [1, 0x00]] as const) pic.master.writePort(o, 1, v);
+    const lapic = new LocalApic({ clock, extInt: pic, bsp: false }); // LINT0 masked
+    lapic.writeMmio(ApicReg.SVR, 4, 0x1ff);
+    const io = new IoApic({ deliver: (_d, _m, mode, v, t) => lapic.accept(mode, v, t) });
+    io.writeMmio(0, 4, 0x10);
+    io.writeMmio(0x10, 4, 0x700); // pin 0: ExtINT
+    pic.line(1).raise();
+    expect(lapic.hasInterrupt()).toBe(false);
+    io.line(0).raise();
+    expect(lapic.hasInterrupt()).toBe(true);
+    expect(lapic.acknowledge()).toBe(0x21);
   });
 
   test('snapshot/restore', () => {

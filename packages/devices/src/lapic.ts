@@ -159,6 +159,8 @@ export class LocalApic implements MmioDevice, InterruptSource {
   private timerStart = 0;
   private timerExpirations = 0;
   private tscDeadline = 0;
+  /** An ExtINT message arrived (e.g. an I/O APIC pin in ExtINT mode): INTA goes to the 8259A. */
+  private extIntRequested = false;
   private readonly bsp: boolean;
   private readonly nsPerBusTick: number;
   private readonly tscHz: number;
@@ -207,6 +209,7 @@ export class LocalApic implements MmioDevice, InterruptSource {
     if (this.bsp) this.lvt[LVT_LINT0] = ApicDelivery.EXTINT << 8;
     this.irr.fill(0); this.isr.fill(0); this.tmr.fill(0);
     this.timerInitial = 0; this.timerDivide = 2; this.timerExpirations = 0; this.tscDeadline = 0;
+    this.extIntRequested = false;
     this.timer.cancel();
   }
 
@@ -338,7 +341,10 @@ export class LocalApic implements MmioDevice, InterruptSource {
         this.onInit();
         return;
       case ApicDelivery.STARTUP: this.counters.values[C_STARTUP]++; this.onStartup(vector); return;
-      case ApicDelivery.EXTINT: this.counters.values[C_EXTINT]++; return; // serviced by INTA to the 8259A
+      case ApicDelivery.EXTINT: // serviced by an INTA cycle to the 8259A
+        this.counters.values[C_EXTINT]++;
+        if (this.extInt !== null) this.extIntRequested = true;
+        return;
       default: this.counters.values[C_BAD]++;
     }
   }
@@ -377,7 +383,7 @@ export class LocalApic implements MmioDevice, InterruptSource {
 
   private picRoutedHere(): boolean {
     if (this.extInt === null) return false;
-    if (!this.hardwareEnabled) return true; // no APIC: INTR goes straight to the CPU
+    if (!this.hardwareEnabled || this.extIntRequested) return true; // no APIC: INTR goes straight to the CPU
     const lvt = this.lvt[LVT_LINT0];
     return (lvt & ApicLvt.MASKED) === 0 && ((lvt >> 8) & 7) === ApicDelivery.EXTINT;
   }
@@ -407,8 +413,10 @@ export class LocalApic implements MmioDevice, InterruptSource {
     }
     if (this.picRoutedHere() && (this.extInt as InterruptSource).hasInterrupt()) {
       this.counters.values[C_EXTINT]++;
+      this.extIntRequested = false;
       return (this.extInt as InterruptSource).acknowledge();
     }
+    this.extIntRequested = false;
     this.counters.values[C_SPURIOUS]++;
     return this.svr & 0xff;
   }
