@@ -119,4 +119,17 @@ describe('i8042 + PS/2 keyboard', () => {
     io.read(0x64, 2);
     expect(kbc.counters.get('badAccesses')).toBe(1);
   });
+
+  test('snapshot/restore keeps queued bytes and the command byte', () => {
+    const { io, kbc } = setup();
+    io.write(0x64, 1, 0x60);
+    io.write(0x60, 1, 0x65);
+    kbc.keyboard.keyDown(Key.KeyQ);
+    kbc.keyboard.keyDown(Key.KeyW);
+    const s = JSON.parse(JSON.stringify(kbc.snapshot()));
+    const copy = new I8042();
+    copy.restore(s);
+    expect(copy.snapshot()).toEqual(kbc.snapshot());
+    expect([copy.data.readPort(0, 1), copy.data.readPort(0, 1)]).toEqual([0x10, 0x11]);
+  });
 });

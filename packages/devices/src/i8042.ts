@@ -8,7 +8,7 @@
  */
 import { CounterSet, type IrqLine, NO_IRQ, type PortIoDevice } from '@x86kit/core';
 import { type AccessSize, type DeviceObserver, NO_OBSERVER } from './common.js';
-import { Ps2Keyboard, SET2_TO_SET1 } from './ps2-keyboard.js';
+import { Ps2Keyboard, type Ps2KeyboardState, SET2_TO_SET1 } from './ps2-keyboard.js';
 
 /** Status register bits (port 0x64 read). */
 export const I8042Status = { OBF: 0x01, IBF: 0x02, SYS: 0x04, A2: 0x08, INH: 0x10, AUXB: 0x20, TIMEOUT: 0x40, PARITY: 0x80 } as const;
@@ -23,6 +23,13 @@ export const I8042_COUNTERS = [
 ] as const;
 export type I8042Counter = (typeof I8042_COUNTERS)[number];
 const C_READ = 0, C_WRITE = 1, C_BAD = 2, C_CMD = 3, C_UNKNOWN = 4, C_IRQ1 = 5, C_IRQ12 = 6, C_RESET = 7, C_A20 = 8;
+
+/** Serialisable state of {@link I8042} and its keyboard (`version` 1). */
+export interface I8042Snapshot {
+  version: 1;
+  ccb: number; outputPort: number; status: number; ram: number[]; outputBuffer: number; pendingCommand: number;
+  translateBreak: boolean; replies: number[]; keyboard: Ps2KeyboardState;
+}
 
 /** Options of {@link I8042}. */
 export interface I8042Options {
@@ -241,6 +248,27 @@ export class I8042 {
       this.updateIrq();
       return;
     }
+  }
+
+  snapshot(): I8042Snapshot {
+    const replies: number[] = [];
+    for (let i = 0; i < this.replyCount; i++) replies.push(this.replies[(this.replyHead + i) & 15]);
+    return {
+      version: 1, ccb: this.ccb, outputPort: this.outputPort, status: this.status, ram: Array.from(this.ram),
+      outputBuffer: this.outputBuffer, pendingCommand: this.pendingCommand, translateBreak: this.translateBreak,
+      replies, keyboard: this.keyboard.state(),
+    };
+  }
+
+  /** Load `s` (the IRQ outputs are re-driven; the A20/reset callbacks are not called). */
+  restore(s: I8042Snapshot): void {
+    this.ccb = s.ccb; this.outputPort = s.outputPort; this.status = s.status; this.ram.set(s.ram);
+    this.outputBuffer = s.outputBuffer; this.pendingCommand = s.pendingCommand; this.translateBreak = s.translateBreak;
+    this.replyHead = 0;
+    this.replyCount = Math.min(s.replies.length, 16);
+    for (let i = 0; i < this.replyCount; i++) this.replies[i] = s.replies[i];
+    this.keyboard.load(s.keyboard);
+    this.updateIrq();
   }
 
   private updateIrq(): void {

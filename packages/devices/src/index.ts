@@ -17,8 +17,8 @@ export {
 export {
   Rtc146818, type Rtc146818Options, type RtcSnapshot, RtcReg, RtcB, RtcC, RTC_COUNTERS, type RtcCounter,
 } from './rtc.js';
-export { Ps2Keyboard, Key, type KeyCodes, SET2_TO_SET1, Ps2Reply } from './ps2-keyboard.js';
-export { I8042, type I8042Options, I8042Status, I8042Ccb, I8042Out, I8042_COUNTERS, type I8042Counter } from './i8042.js';
+export { Ps2Keyboard, type Ps2KeyboardState, Key, type KeyCodes, SET2_TO_SET1, Ps2Reply } from './ps2-keyboard.js';
+export { I8042, type I8042Options, type I8042Snapshot, I8042Status, I8042Ccb, I8042Out, I8042_COUNTERS, type I8042Counter } from './i8042.js';
 export {
   SystemControlPortA, type SystemControlPortAOptions, PostCodePort, IsaDebugExit, DebugCon,
 } from './misc.js';

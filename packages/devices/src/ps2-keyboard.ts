@@ -50,6 +50,12 @@ export const SET2_TO_SET1: Uint8Array = (() => {
 
 const QUEUE = 64;
 
+/** Serialisable state of {@link Ps2Keyboard}. */
+export interface Ps2KeyboardState {
+  scanSet: number; scanning: boolean; leds: number; typematic: number; pendingCommand: number; lastSent: number;
+  queue: number[];
+}
+
 /** Keyboard replies. */
 export const Ps2Reply = { ACK: 0xfa, RESEND: 0xfe, BAT_OK: 0xaa, ECHO: 0xee, ID1: 0xab, ID2: 0x83, OVERRUN: 0x00 } as const;
 
@@ -139,6 +145,23 @@ export class Ps2Keyboard {
         // F7–FD are set-3 only commands: acknowledged; anything else asks for a resend.
         this.reply(b >= 0xf7 && b <= 0xfd ? Ps2Reply.ACK : Ps2Reply.RESEND);
     }
+  }
+
+  state(): Ps2KeyboardState {
+    const queue: number[] = [];
+    for (let i = 0; i < this.count; i++) queue.push(this.queue[(this.head + i) % QUEUE]);
+    return {
+      scanSet: this.scanSet, scanning: this.scanning, leds: this.leds, typematic: this.typematic,
+      pendingCommand: this.pendingCommand, lastSent: this.lastSent, queue,
+    };
+  }
+
+  load(s: Ps2KeyboardState): void {
+    this.scanSet = s.scanSet; this.scanning = s.scanning; this.leds = s.leds; this.typematic = s.typematic;
+    this.pendingCommand = s.pendingCommand; this.lastSent = s.lastSent;
+    this.head = 0;
+    this.count = Math.min(s.queue.length, QUEUE - 1);
+    for (let i = 0; i < this.count; i++) this.queue[i] = s.queue[i];
   }
 
   /** Host: send raw bytes as if the keyboard produced them (ignored while scanning is off). */
