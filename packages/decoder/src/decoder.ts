@@ -543,6 +543,15 @@ export class Decoder {
         // Hot path: 16/32/64-bit GPR in ModRM.rm.
         insn.opKinds[k] = OpKind.Register;
         insn.opRegisters[k] = (oe === 60 ? Register.EAX : oe === 61 ? Register.RAX : Register.AX) + (rm | (this.rexB << 3));
+      } else if (oe === 51) {
+        // Hot path: 8-bit GPR in ModRM.reg (AH..BH without REX, SPL..DIL/R8L.. with REX).
+        const n = this.reg | (this.rexR << 3);
+        insn.opKinds[k] = OpKind.Register;
+        insn.opRegisters[k] = Register.AL + (n < 4 || (!this.hasRex && n < 8) ? n : n + 4);
+      } else if (oe >= 68 && oe <= 70) {
+        // Hot path: 16/32/64-bit GPR in the low opcode bits (PUSH/POP/MOV/XCHG/BSWAP).
+        insn.opKinds[k] = OpKind.Register;
+        insn.opRegisters[k] = (oe === 69 ? Register.EAX : oe === 70 ? Register.RAX : Register.AX) + ((b & 7) | (this.rexB << 3));
       } else if (oe >= 58 && oe <= 61 && mod !== 3) {
         this.decodeMem(insn, k, memSize, 0);
       } else if (oe === 26 && nImm === 0) {
