@@ -112,6 +112,22 @@ describe('events', () => {
     expect(cpu.counters.externalInterrupts).toBe(1);
   });
 
+  it('an execution breakpoint (DR0/DR7) raises #DB before the instruction; RF in the image lets it run', () => {
+    // main: inc ax; inc bx; hlt. #DB handler at 0x7d00: mov cx,0x55; iret (real mode: no RF, so disable DR7 in the handler)
+    const { bus, cpu } = realMachine([0x40, 0x43, 0xf4]);
+    bus.load(1 * 4, Uint8Array.of(0x00, 0x7d, 0x00, 0x00));
+    // handler: mov cx,0x55; xor dx,dx; mov dr7,edx (0f 23 fa); iret
+    bus.load(0x7d00, Uint8Array.of(0xb9, 0x55, 0x00, 0x31, 0xd2, 0x66, 0x0f, 0x23, 0xfa, 0xcf));
+    cpu.state.dr[0] = 0x7c01; // the INC BX
+    cpu.state.dr[14] = 0x401; // L0, R/W0 = execute, LEN0 = 1
+    expect(cpu.run(100)).toBe(RunStatus.Halted);
+    expect(cpu.getReg(2, 1)).toBe(0x55);
+    expect(cpu.getReg(2, 0)).toBe(1);
+    expect(cpu.getReg(2, 3)).toBe(1); // INC BX ran once, after the handler
+    expect(cpu.state.dr[12] & 1).toBe(1); // DR6.B0
+    expect(cpu.counters.exceptions[Exc.DB]).toBe(1);
+  });
+
   it('STI and MOV SS inhibit interrupts for one instruction', () => {
     // cli is off; sti; inc ax; hlt  -- the interrupt must come after INC (shadow), not before
     const { bus, cpu } = realMachine([0xfb, 0x40, 0xf4]);

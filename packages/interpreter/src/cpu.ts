@@ -145,6 +145,8 @@ export class Cpu extends LazyFlags {
   shadow = false;
   /** NMI latched by {@link raiseNmi}. */
   nmiPending = false;
+  /** NMIs are blocked from the delivery of an NMI until the next IRET (Intel SDM Vol. 3A, 6.7.1). */
+  nmiBlocked = false;
   private stopRequested = false;
   private tfTrap = false;
   /** Intercepts (zero = none: costs nothing). Bit `1 << InsnClass`. */
@@ -241,7 +243,7 @@ export class Cpu extends LazyFlags {
   reset(): void {
     this.state.reset(this.profile.signature);
     this.fault = false; this.excVector = -1; this.excCode = -1;
-    this.shadow = false; this.nmiPending = false; this.tfTrap = false;
+    this.shadow = false; this.nmiPending = false; this.nmiBlocked = false; this.tfTrap = false;
     this.msrs.clear();
     this.tscOffset = 0;
     this.fpu.reset();
@@ -892,8 +894,9 @@ export class Cpu extends LazyFlags {
       // ---- event window between instructions ----
       if (this.shadow) {
         this.shadow = false;
-      } else if (this.nmiPending) {
+      } else if (this.nmiPending && !this.nmiBlocked) {
         this.nmiPending = false;
+        this.nmiBlocked = true;
         this.state.halted = false;
         if (!this.deliver(Exc.NMI, -1, EventType.External, this.eip)) { status = this.tripleFault(); break; }
       } else if ((this.flags & 0x200) !== 0 && irq.hasInterrupt()) { // EFLAGS.IF
@@ -939,7 +942,32 @@ export class Cpu extends LazyFlags {
    * Fetch, decode and execute one instruction, then deliver any exception it raised.
    * Returns false on a triple fault or an intercept exit.
    */
+  /**
+   * Instruction breakpoints (DR0–3 with R/W = 00 enabled in DR7), checked before an instruction
+   * executes unless EFLAGS.RF is set; a hit is a fault-class #DB with DR6.Bn (Intel SDM Vol. 3B,
+   * 18.3.1.1). Data and I/O breakpoints are not modelled.
+   */
+  private instructionBreakpoint(): number {
+    const dr = this.state.dr;
+    const dr7 = dr[14];
+    const lin = (this.csBase + this.eip) | 0;
+    let hit = 0;
+    for (let i = 0; i < 4; i++) {
+      if ((dr7 & (3 << (2 * i))) === 0) continue;
+      if (((dr7 >>> (16 + 4 * i)) & 3) !== 0) continue; // not an execution breakpoint
+      if (dr[2 * i] === lin) hit |= 1 << i;
+    }
+    if (hit === 0) return 0;
+    dr[12] = (dr[12] & ~0xf) | hit;
+    this.startEip = this.eip;
+    return this.deliver(Exc.DB, -1, EventType.Exception, this.eip) ? 1 : 2;
+  }
+
   stepInsn(): boolean {
+    if ((this.state.dr[14] & 0xff) !== 0 && (this.flags & Rflags.RF) === 0) {
+      const bp = this.instructionBreakpoint();
+      if (bp !== 0) return bp === 1; // #DB delivered before the instruction (2: triple fault or intercept)
+    }
     if (this.interceptVirtClasses !== 0) {
       if (this.skipVirtIntercept) this.skipVirtIntercept = false;
       else if (this.virtClassIntercept()) return false;
@@ -1058,7 +1086,7 @@ export class Cpu extends LazyFlags {
     const msrs: [number, number, number][] = [];
     for (const [k, v] of this.msrs) msrs.push([k, v[0], v[1]]);
     return {
-      version: 1, cpu: this.state.snapshot(), shadow: this.shadow, nmiPending: this.nmiPending,
+      version: 1, cpu: this.state.snapshot(), shadow: this.shadow, nmiPending: this.nmiPending, nmiBlocked: this.nmiBlocked,
       msrs, tscOffset: this.tscOffset, instret: this.instret,
       fpu: {
         control: this.fpu.control, status: this.fpu.statusWord(), tag: this.fpu.tagWord(),
@@ -1071,6 +1099,7 @@ export class Cpu extends LazyFlags {
     this.state.restore(s.cpu);
     this.shadow = s.shadow;
     this.nmiPending = s.nmiPending;
+    this.nmiBlocked = s.nmiBlocked;
     this.msrs.clear();
     for (const [k, lo, hi] of s.msrs) this.msrs.set(k, [lo, hi]);
     this.tscOffset = s.tscOffset;
@@ -1115,6 +1144,7 @@ export interface InterpreterSnapshot {
   cpu: ReturnType<CpuState['snapshot']>;
   shadow: boolean;
   nmiPending: boolean;
+  nmiBlocked: boolean;
   /** `[msr, lo, hi]` triples. */
   msrs: [number, number, number][];
   tscOffset: number;

@@ -430,6 +430,7 @@ export function farReturn(c: Cpu, os: number, imm: number): void {
 /** IRET/IRETD (Intel SDM Vol. 2A IRET), real, V86 (IOPL = 3) and protected mode without task returns. */
 export function iret(c: Cpu, os: number): void {
   const st = c.state;
+  c.nmiBlocked = false; // any IRET ends NMI blocking (even one that faults later; SDM 6.7.1)
   const sp = c.getSp();
   if (c.vm && ((c.flags >>> 12) & 3) !== 3) { c.gp(0); return; }
   const eip = c.rd(os, Seg.SS, sp);
@@ -874,10 +875,20 @@ function drIndex(c: Cpu): number {
   }
   return n;
 }
-/** MOV r32, DRn (breakpoints are stored but not yet armed). */
+/** DR7.GD: any MOV DRn faults with #DB and DR6.BD (Intel SDM Vol. 3B, 18.2.4). */
+function generalDetect(c: Cpu): boolean {
+  const dr = c.state.dr;
+  if ((dr[14] & 0x2000) === 0) return false;
+  dr[14] &= ~0x2000;
+  dr[12] |= 0x2000;
+  c.raise(Exc.DB, -1);
+  return true;
+}
+
+/** MOV r32, DRn (DR0–3 execution breakpoints are honoured; data/I-O breakpoints are stored only). */
 export function movFromDr(c: Cpu): void {
   c.counters.byClass[InsnClass.MovDr]++;
-  if (!crAccessCheck(c, false)) return;
+  if (!crAccessCheck(c, false) || generalDetect(c)) return;
   const n = drIndex(c);
   if (n < 0 || c.interceptInsn(InsnClass.MovDr)) return;
   c.r[2 * c.rm] = c.state.dr[2 * n];
@@ -885,7 +896,7 @@ export function movFromDr(c: Cpu): void {
 /** MOV DRn, r32. */
 export function movToDr(c: Cpu): void {
   c.counters.byClass[InsnClass.MovDr]++;
-  if (!crAccessCheck(c, false)) return;
+  if (!crAccessCheck(c, false) || generalDetect(c)) return;
   const n = drIndex(c);
   if (n < 0 || c.interceptInsn(InsnClass.MovDr)) return;
   let v = c.r[2 * c.rm];
