@@ -212,4 +212,22 @@ describe('Local APIC (xAPIC)', () => {
     wr(mem, ApicReg.LVT_TIMER, 0x40);
     expect(rd(mem, ApicReg.LVT_TIMER) & 0x10000).toBe(0x10000);
   });
+
+  test('the APIC bus: lowest priority picks the lowest TPR; logical broadcast reaches every APIC', () => {
+    const clock = new VirtualClock();
+    const bus = new ApicBus();
+    const a = new LocalApic({ clock, id: 0 });
+    const b = new LocalApic({ clock, id: 1, bsp: false });
+    for (const [apic, bit] of [[a, 1], [b, 2]] as const) {
+      apic.writeMmio(ApicReg.SVR, 4, 0x1ff);
+      apic.writeMmio(ApicReg.LDR, 4, bit << 24);
+      bus.add(apic);
+    }
+    a.writeMmio(ApicReg.TPR, 4, 0x20);
+    bus.deliver(0x03, 1, ApicDelivery.LOWEST, 0x41, 0);
+    expect([a.hasInterrupt(), b.hasInterrupt()]).toEqual([false, true]);
+    bus.deliver(0xff, 1, ApicDelivery.FIXED, 0x42, 0);
+    expect(a.acknowledge()).toBe(0x42);
+    expect(b.acknowledge()).toBe(0x42);
+  });
 });

@@ -215,4 +215,18 @@ describe('8254 PIT', () => {
     expect(copy.channel(0).value(clock.now())).toBe(pit.channel(0).value(clock.now()));
     expect(copy.snapshot()).toEqual(pit.snapshot());
   });
+
+  test('mode 3 with an odd count: high for (N+1)/2 clocks, low for (N-1)/2', () => {
+    const { io, clock, pit } = setup();
+    io.write(0x61, 1, 0x01);
+    io.write(0x43, 1, 0xb6);
+    io.write(0x42, 1, 7);
+    io.write(0x42, 1, 0);
+    const levels: boolean[] = [];
+    for (let t = 0; t < 14; t++) {
+      clock.advanceTo(tickNs(t) + 1);
+      levels.push(pit.output(2));
+    }
+    expect(levels.map((l) => (l ? 1 : 0)).join('')).toBe('11110001111000');
+  });
 });

@@ -163,4 +163,19 @@ describe('MC146818 RTC', () => {
     expect(copy.snapshot()).toEqual(rtc.snapshot());
     expect(copy.seconds()).toBe(rtc.seconds());
   });
+
+  test('guest sets the time in binary 12-hour mode (PM bit) and reads it back', () => {
+    const { io, rtc } = setup();
+    wr(io, RtcReg.B, RtcB.SET | RtcB.DM);
+    wr(io, RtcReg.HOURS, 0x80 | 11); // 11 PM
+    wr(io, RtcReg.MINUTES, 30);
+    wr(io, RtcReg.SECONDS, 0);
+    wr(io, RtcReg.DAY_OF_MONTH, 31);
+    wr(io, RtcReg.MONTH, 12);
+    wr(io, RtcReg.YEAR, 99);
+    wr(io, RtcReg.CENTURY, 20);
+    wr(io, RtcReg.B, RtcB.DM);
+    expect(rtc.seconds()).toBe(Date.UTC(2099, 11, 31, 23, 30, 0) / 1000);
+    expect(rd(io, RtcReg.HOURS)).toBe(0x80 | 11);
+  });
 });

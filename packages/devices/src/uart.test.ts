@@ -149,4 +149,15 @@ describe('16550A UART', () => {
     expect(copy.snapshot()).toEqual(uart.snapshot());
     expect(copy.readByte(0)).toBe(2);
   });
+
+  test.each([[0x07, 1], [0x47, 4], [0xc7, 14]])('FCR 0x%s: RDA exactly at trigger level %i', (fcr, level) => {
+    const { io, uart, irq } = setup(new VirtualClock());
+    init(io, fcr);
+    io.write(B + 1, 1, 0x01);
+    for (let i = 0; i < level - 1; i++) uart.receive(i);
+    expect(irq.level).toBe(false);
+    uart.receive(0xaa);
+    expect(irq.level).toBe(true);
+    expect(io.read(B + 2, 1)).toBe(0xc0 | UartIir.RDA);
+  });
 });
