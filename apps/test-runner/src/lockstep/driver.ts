@@ -32,6 +32,14 @@ export interface LockstepOptions {
    * values are overwritten with the first's so the difference cannot resurface later.
    */
   undefinedFlags?: (bytes: Uint8Array, bitness: 16 | 32 | 64, ip: number) => number;
+  /**
+   * After loading, make the first engine start exactly where the second did: copy its GPRs,
+   * RIP, RFLAGS and selectors, and the memory ranges returned here (two boot loaders put the
+   * multiboot information in different places; the kernel must see the same bytes in both).
+   */
+  syncFromSecond?: {
+    memory: (second: CpuSnapshot, read: (addr: number, len: number) => Promise<Uint8Array>) => Promise<{ addr: number; len: number }[]>;
+  };
 }
 
 /** One executed instruction, as recorded for the report. */
@@ -80,6 +88,8 @@ export interface LockstepResult {
   divergence?: Divergence;
   /** Times the second engine's undefined flags were overwritten with the first's. */
   flagResyncs: number;
+  /** Both engines' guests left through isa-debug-exit on the same instruction. */
+  guestExited?: boolean;
 }
 
 const FLAGS_ALL = 0xffffffff;
@@ -94,7 +104,8 @@ function project(a: CpuSnapshot, b: CpuSnapshot, groups: ReadonlySet<StateGroup>
   if (!groups.has(StateGroup.Rip)) pb.rip = pa.rip;
   if (!groups.has(StateGroup.Rflags)) pb.rflags = pa.rflags;
   for (let i = 0; i < pa.seg.length; i++) {
-    if (!groups.has(StateGroup.Sel)) pb.seg[i].sel = pa.seg[i].sel;
+    // Selectors of ES..GS are `Sel`; LDTR and TR (slots 6, 7) belong to the system state.
+    if (!groups.has(i < 6 ? StateGroup.Sel : StateGroup.Hidden)) pb.seg[i].sel = pa.seg[i].sel;
     if (!groups.has(StateGroup.Hidden)) {
       pb.seg[i].base = pa.seg[i].base;
       pb.seg[i].limit = pa.seg[i].limit;
@@ -137,6 +148,18 @@ export async function runLockstep(a: Engine, b: Engine, guest: LockstepGuest, op
   const canRollback = a.checkpoint !== undefined && a.rollback !== undefined && b.checkpoint !== undefined && b.rollback !== undefined;
   const result: LockstepResult = { engines: [a.name, b.name], guest: guest.name, outcome: 'limit', steps: 0, groups: groupsList, flagResyncs: 0 };
   await Promise.all([a.load(guest), b.load(guest)]);
+  if (opts.syncFromSecond !== undefined) {
+    const [sa, sb] = await Promise.all([a.state(), b.state()]);
+    sa.gpr = sb.gpr.slice();
+    sa.rip = sb.rip;
+    sa.rflags = sb.rflags;
+    for (let i = 0; i < 6; i++) sa.seg[i].sel = sb.seg[i].sel;
+    await a.setState(sa);
+    for (const r of await opts.syncFromSecond.memory(sb, (addr, len) => b.readLinear(addr, len))) {
+      if (a.writeLinear === undefined) throw new Error(`lockstep: ${a.name} cannot write memory for syncFromSecond`);
+      await a.writeLinear(r.addr, await b.readLinear(r.addr, r.len));
+    }
+  }
   const trace: TraceEntry[] = [];
   const compare = (sa: CpuSnapshot, sb: CpuSnapshot, undef = 0): string[] => {
     const [pa, pb] = project(sa, sb, groups, (flagsMask & ~undef) >>> 0);
@@ -158,6 +181,17 @@ export async function runLockstep(a: Engine, b: Engine, guest: LockstepGuest, op
       if (trace.length > ctxN + 1) trace.shift();
       const undef = opts.undefinedFlags?.(entry.window, entry.bitness, entry.ip) ?? 0;
       const [ka, kb] = await Promise.all([a.step(1), b.step(1)]);
+      const ea = a.exited?.() ?? false;
+      const eb = b.exited?.() ?? false;
+      if (ea || eb) {
+        // The guest left through isa-debug-exit: the final state of an exited QEMU is gone, so
+        // only "both left on the same instruction" is compared.
+        if (ea && eb && ka === kb) { result.steps += ka; result.outcome = 'stopped'; result.guestExited = true; return true; }
+        const [sa, sb] = await Promise.all([a.state(), b.state()]);
+        result.outcome = 'diverged';
+        result.divergence = { step: result.steps + 1, before, a: sa, b: sb, diff: [`exited: ${ea} → ${eb}`], retiredA: ka, retiredB: kb, trace: trace.slice(), exact: true };
+        return true;
+      }
       const [sa, sb] = await Promise.all([a.state(), b.state()]);
       const diff = compare(sa, sb, undef);
       if (diff.length === 0 && ka === kb && undef !== 0 && ((sa.rflags ^ sb.rflags) & undef) !== 0) {
@@ -245,7 +279,8 @@ export function formatLockstep(r: LockstepResult): string {
   const head = `lockstep ${r.engines[0]} vs ${r.engines[1]} on ${r.guest}`;
   if (r.divergence === undefined) {
     const resync = r.flagResyncs > 0 ? `; undefined flags resynchronised ${r.flagResyncs} times` : '';
-    return `${head}: ${r.outcome === 'stopped' ? 'both stopped' : 'no divergence'} after ${r.steps} instructions (compared: ${r.groups.join(' ')}${resync})\n`;
+    const how = r.guestExited === true ? 'both left through isa-debug-exit' : r.outcome === 'stopped' ? 'both stopped' : 'no divergence';
+    return `${head}: ${how} after ${r.steps} instructions in agreement (compared: ${r.groups.join(' ')}${resync})\n`;
   }
   const d = r.divergence;
   const last = d.trace[d.trace.length - 1];

@@ -14,6 +14,11 @@ export interface LockstepGuest {
   initial: CpuSnapshot;
   /** Guest RAM size in bytes (engines round up to what they support). */
   memSize: number;
+  /**
+   * Boot a multiboot kernel instead (engines that support it: `machine`, `qemu`): each engine
+   * loads it with its own loader and stops at the kernel entry; `regions`/`initial` are unused.
+   */
+  kernel?: { path: string; cmdline: string };
 }
 
 /**
@@ -23,9 +28,9 @@ export interface LockstepGuest {
 export const StateGroup = {
   /** The general registers, RIP and RFLAGS. */
   Gpr: 'gpr', Rip: 'rip', Rflags: 'rflags',
-  /** Segment selectors. */
+  /** Selectors of ES, CS, SS, DS, FS, GS. */
   Sel: 'sel',
-  /** Hidden segment state (base, limit, attributes), GDTR, IDTR. */
+  /** Hidden segment state (base, limit, attributes), LDTR and TR, GDTR, IDTR. */
   Hidden: 'hidden',
   /** CR0, CR2, CR3, CR4, EFER. */
   Control: 'control',
@@ -57,6 +62,15 @@ export interface Engine {
   setState(s: CpuSnapshot): Promise<void>;
   /** Read guest memory at a linear address (for disassembly and memory diffs). */
   readLinear(addr: number, len: number): Promise<Uint8Array>;
+  /** Optional: write guest memory (used to align two boot loaders' data before a kernel run). */
+  writeLinear?(addr: number, bytes: Uint8Array): Promise<void>;
+  /**
+   * Optional: true once the guest left through isa-debug-exit. The final state of such an
+   * engine may not be observable (QEMU exits), so the last step is not compared.
+   */
+  exited?(): boolean;
+  /** Optional: the guest's serial output so far (COM1). */
+  serialOutput?(): string;
   /**
    * Optional: save everything (CPU and memory) so a block-mode run can go back and find the
    * exact diverging instruction inside a block.

@@ -6,6 +6,7 @@ import { OptionError } from '@x86kit/core';
 import type { Engine } from './engine.js';
 import { ToyEngine } from './toy-engine.js';
 import { InterpreterEngine } from '../engines/interpreter.js';
+import { MachineEngine } from '../engines/machine.js';
 import { findQemu, QemuGdbEngine } from './qemu-engine.js';
 
 /** A named engine constructor with an availability probe. */
@@ -25,6 +26,7 @@ export const ENGINES: readonly EngineFactory[] = [
     create: () => new QemuGdbEngine({ binary: findQemu() ?? 'qemu-system-i386' }),
   },
   { name: 'interpreter', description: '@x86kit/interpreter', unavailable: () => null, create: () => new InterpreterEngine() },
+  { name: 'machine', description: '@x86kit/machine (interpreter + PC devices), multiboot guests only', unavailable: () => null, create: () => new MachineEngine() },
 ];
 
 /** A factory by name. @throws OptionError for unknown names. */

@@ -71,6 +71,7 @@ export class GdbRemote {
   private readonly scanner = new GdbPacketScanner();
   private readonly queue: string[] = [];
   private waiter: ((p: string) => void) | null = null;
+  private failWaiter: ((e: Error) => void) | null = null;
   private closedError: Error | null = null;
   private chain: Promise<unknown> = Promise.resolve();
   private ack = true;
@@ -88,6 +89,10 @@ export class GdbRemote {
     });
     const onClose = (e?: Error): void => {
       this.closedError = e ?? new GdbProtocolError('gdb connection closed');
+      const f = this.failWaiter;
+      this.waiter = null;
+      this.failWaiter = null;
+      if (f !== null) f(this.closedError);
     };
     sock.on('error', onClose);
     sock.on('close', () => onClose());
@@ -118,8 +123,9 @@ export class GdbRemote {
     if (q !== undefined) return Promise.resolve(q);
     if (this.closedError !== null) return Promise.reject(this.closedError);
     return new Promise((resolve, reject) => {
-      const t = setTimeout(() => { this.waiter = null; reject(new GdbProtocolError(`gdbstub: no reply within ${timeoutMs} ms`)); }, timeoutMs);
-      this.waiter = (p) => { clearTimeout(t); resolve(p); };
+      const t = setTimeout(() => { this.waiter = null; this.failWaiter = null; reject(new GdbProtocolError(`gdbstub: no reply within ${timeoutMs} ms`)); }, timeoutMs);
+      this.waiter = (p) => { clearTimeout(t); this.failWaiter = null; resolve(p); };
+      this.failWaiter = (e) => { clearTimeout(t); reject(e); };
     });
   }
 
@@ -157,9 +163,14 @@ export class GdbRemote {
 
   /** Read `len` bytes of guest memory at a (linear) address (`m`). */
   async readMemory(addr: number, len: number): Promise<Uint8Array> {
-    const r = await this.request(`m${(addr >>> 0).toString(16)},${len.toString(16)}`);
-    if (r.startsWith('E') || r.length % 2 !== 0) throw new GdbProtocolError(`m ${addr.toString(16)}: ${r}`);
-    return Uint8Array.from(Buffer.from(r, 'hex'));
+    const out = new Uint8Array(len);
+    for (let off = 0; off < len; off += 1024) {
+      const n = Math.min(1024, len - off);
+      const r = await this.request(`m${((addr + off) >>> 0).toString(16)},${n.toString(16)}`);
+      if (r.startsWith('E') || r.length !== 2 * n) throw new GdbProtocolError(`m ${(addr + off).toString(16)}: ${r}`);
+      out.set(Buffer.from(r, 'hex'), off);
+    }
+    return out;
   }
 
   /** Write guest memory (`M`), in chunks. */
@@ -190,6 +201,11 @@ export class GdbRemote {
       out += r.slice(1);
       if (r[0] === 'l') return out;
     }
+  }
+
+  /** True once the stub closed the connection (e.g. QEMU exited through isa-debug-exit). */
+  get closed(): boolean {
+    return this.closedError !== null;
   }
 
   /** Close the connection (after `k` when `kill`). */

@@ -5,6 +5,7 @@ import { gdbChecksum, gdbDecodePayload, gdbFrame, GdbPacketScanner } from './gdb
 import { FULL_PROGRAMS, PROGRAMS } from './programs.js';
 import { decoderDisassembler, decoderUndefinedFlags } from './decoder-disasm.js';
 import { InterpreterEngine } from '../engines/interpreter.js';
+import { runSuites } from '../runner.js';
 import { findQemu, parseRegLayout, QemuGdbEngine } from './qemu-engine.js';
 import { ToyEngine } from './toy-engine.js';
 
@@ -51,6 +52,13 @@ describe.skipIf(findQemu() === null)('QEMU gdbstub engine (qemu-system-i386 inst
         await q.close();
       }
     }
+  });
+
+  test('our machine and QEMU run the hello guest in lockstep from the multiboot entry to isa-debug-exit', async () => {
+    const r = await runSuites({ suites: ['lockstep'], dataDir: '/nonexistent', filter: 'guest/hello', options: { engines: 'machine,qemu' } });
+    const c = r.suites[0].cases.find((x) => x.id === 'machine-vs-qemu/guest/hello');
+    expect(c?.status, c?.message).toBe('pass');
+    expect(c?.message).toMatch(/both left through isa-debug-exit after \d{4,} instructions in agreement/);
   });
 
   test('a fault injected into QEMU is found', async () => {

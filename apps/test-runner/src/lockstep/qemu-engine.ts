@@ -11,11 +11,21 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { Cr0, Rflags, type CpuSnapshot } from '@x86kit/core';
+import { readFileSync } from 'node:fs';
+import { Cr0, PhysicalMemoryBus, Rflags, type CpuSnapshot } from '@x86kit/core';
+import { loadGuestImage, pcE820 } from '@x86kit/machine';
 import { StateGroup, type Engine, type LockstepGuest } from './engine.js';
 import { GdbRemote } from './gdb-remote.js';
 
 let qemuPath: string | null | undefined;
+
+/** Entry point of an ELF or multiboot image, for the breakpoint at the kernel entry. */
+function kernelEntry(path: string): number {
+  const bytes = readFileSync(path);
+  const mem = new PhysicalMemoryBus();
+  mem.mapRam(0, 64 << 20);
+  return loadGuestImage(mem, bytes, { name: path, memoryMap: pcE820(64 << 20) }).boot.entry >>> 0;
+}
 
 /** Path of `qemu-system-i386` if installed (`X86KIT_QEMU` overrides), else `null`. */
 export function findQemu(): string | null {
@@ -88,6 +98,8 @@ export class QemuGdbEngine implements Engine {
   private layout: RegLayout = fallbackLayout();
   private template: CpuSnapshot | null = null;
   private halted = false;
+  private exitedFlag = false;
+  private last: CpuSnapshot | null = null;
 
   constructor(opts: QemuEngineOptions) {
     this.opts = opts;
@@ -102,9 +114,14 @@ export class QemuGdbEngine implements Engine {
     await this.close();
     const port = await freePort();
     const mib = Math.max(2, Math.ceil(guest.memSize / (1 << 20)));
+    const kernel = guest.kernel === undefined ? [] : [
+      '-kernel', guest.kernel.path, ...(guest.kernel.cmdline !== '' ? ['-append', guest.kernel.cmdline] : []),
+      // The device set the guests expect: COM1 (output discarded) and isa-debug-exit.
+      '-serial', 'null', '-device', 'isa-debug-exit,iobase=0xf4,iosize=4',
+    ];
     this.proc = spawn(this.opts.binary, [
       '-machine', 'pc', '-m', String(mib), '-display', 'none', '-nodefaults', '-no-reboot', '-S',
-      '-gdb', `tcp:127.0.0.1:${port}`, ...(this.opts.args ?? []),
+      '-gdb', `tcp:127.0.0.1:${port}`, ...kernel, ...(this.opts.args ?? []),
     ], { stdio: 'ignore' });
     this.gdb = await GdbRemote.connect('127.0.0.1', port);
     try {
@@ -116,10 +133,26 @@ export class QemuGdbEngine implements Engine {
     } catch {
       this.layout = fallbackLayout();
     }
-    for (const r of guest.regions) await this.g.writeMemory(r.addr, r.bytes);
     this.template = structuredClone(guest.initial);
     this.halted = false;
+    this.exitedFlag = false;
+    this.last = null;
+    if (guest.kernel !== undefined) {
+      // Firmware and QEMU's multiboot loader run first; stop at the kernel entry.
+      const entry = kernelEntry(guest.kernel.path);
+      const stop = await this.g.continueTo(entry, 30_000);
+      if (!/^[ST]/.test(stop)) throw new Error(`qemu engine: did not reach the kernel entry 0x${entry.toString(16)}: ${stop}`);
+      const s = await this.state();
+      // Flat 32-bit protected mode at entry (multiboot), hidden state as the spec promises.
+      this.template.cr0 = s.cr0;
+      return;
+    }
+    for (const r of guest.regions) await this.g.writeMemory(r.addr, r.bytes);
     await this.setState(guest.initial);
+  }
+
+  writeLinear(addr: number, bytes: Uint8Array): Promise<void> {
+    return this.g.writeMemory(addr, bytes);
   }
 
   private async regs(): Promise<Buffer> {
@@ -143,17 +176,48 @@ export class QemuGdbEngine implements Engine {
     this.halted = s.halted;
   }
 
+  /**
+   * One step = one whole instruction: QEMU single-steps REP string instructions one iteration
+   * at a time, so steps repeat while EIP stays put (bounded, for a jump to itself).
+   */
   async step(n: number): Promise<number> {
     let k = 0;
     for (; k < n && !this.halted; k++) {
-      const reply = await this.g.stepOrInterrupt(this.opts.hltTimeoutMs ?? 300);
-      if (reply === null) this.halted = true;
-      else if (!/^[ST]/.test(reply)) throw new Error(`qemu engine: step: ${reply}`);
+      const eip = await this.eip();
+      // Only a HLT may never finish its step (QEMU masks interrupts while single-stepping);
+      // anything else gets a generous timeout, so a slow host is not mistaken for a halt.
+      const s = await this.state();
+      const csBase = Number(BigInt(s.seg[1].base) & 0xffffffffn);
+      const isHlt = (await this.g.readMemory((csBase + eip) >>> 0, 1).catch(() => Uint8Array.of(0)))[0] === 0xf4;
+      for (let i = 0; i < 1 << 16; i++) {
+        let reply: string | null;
+        try {
+          reply = isHlt ? await this.g.stepOrInterrupt(this.opts.hltTimeoutMs ?? 1000) : await this.g.request('s', 60_000);
+        } catch (e) {
+          // QEMU exits when the guest writes isa-debug-exit: the instruction retired, the run is over.
+          if (!this.g.closed) throw e;
+          this.halted = true;
+          this.exitedFlag = true;
+          return k + 1;
+        }
+        if (reply === null) { this.halted = true; break; }
+        if (!/^[ST]/.test(reply)) throw new Error(`qemu engine: step: ${reply}`);
+        if (reply.startsWith('W') || (await this.eip()) !== eip) break;
+      }
     }
     return k;
   }
 
+  private async eip(): Promise<number> {
+    const e = this.layout.get('eip');
+    const r = await this.g.request(`p${[...this.layout.keys()].indexOf('eip').toString(16)}`);
+    if (e !== undefined && r.length === 2 * e[1]) return Buffer.from(r, 'hex').readUInt32LE(0);
+    const buf = await this.regs();
+    return buf.readUInt32LE(e?.[0] ?? 32);
+  }
+
   async state(): Promise<CpuSnapshot> {
+    if (this.exitedFlag && this.last !== null) return structuredClone(this.last);
     const buf = await this.regs();
     const s = structuredClone(this.template!);
     const get = (name: string): number | undefined => {
@@ -174,7 +238,13 @@ export class QemuGdbEngine implements Engine {
     // Hidden state is not visible; in real mode it follows from the selectors.
     if ((s.cr0 & Cr0.PE) === 0) for (let i = 0; i < 6; i++) s.seg[i].base = hex(s.seg[i].sel << 4);
     s.halted = this.halted;
+    this.last = structuredClone(s);
     return s;
+  }
+
+  /** True when QEMU exited (the guest wrote isa-debug-exit). */
+  exited(): boolean {
+    return this.exitedFlag;
   }
 
   readLinear(addr: number, len: number): Promise<Uint8Array> {
