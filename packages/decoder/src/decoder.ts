@@ -57,11 +57,11 @@ const TT_NB = new Uint8Array([1, 1, 2, 4, 8, 16, 32, 64, 2, 2, 2, 2, 2, 4, 4, 4,
   }
 })();
 
-/** True if (table, opcode, ModRM or -1) is a slot defined only by non-default decoder options. */
-function isOptionOnlySlot(table: number, op: number, modrm: number): boolean {
-  const key = modrm < 0 ? (table << 16) | (op << 8) | 0x1000000 : (table << 16) | (op << 8) | modrm;
+/** True if (table, opcode, ModRM) is a fixed-ModRM slot with no default form in this mode (see generator). */
+function isOptionOnlySlot(table: number, op: number, modrm: number, modeBit: number): boolean {
+  const key = (table << 16) | (op << 8) | modrm;
   const a = OPTION_ONLY_SLOTS;
-  for (let i = 0; i < a.length; i++) if (a[i] === key) return true;
+  for (let i = 0; i < a.length; i++) if ((a[i] & 0x1ffffff) === key && ((a[i] >> 25) & modeBit) !== 0) return true;
   return false;
 }
 
@@ -513,7 +513,7 @@ export class Decoder {
       // invalid VEX/XOP/EVEX map ends after the opcode byte; 3DNow! includes its suffix.
       this.pos = end3dnow !== 0 ? end3dnow : pos;
       if (enc === EncodingKind.Legacy) {
-        if (needModrm ? isOptionOnlySlot(table, b, modrm) : !anyModeForm) this.pos++;
+        if (needModrm ? isOptionOnlySlot(table, b, modrm, bitness === 16 ? 1 : bitness === 32 ? 2 : 4) : !anyModeForm) this.pos++;
       }
       return this.finishInvalid(insn);
     }

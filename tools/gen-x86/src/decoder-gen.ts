@@ -344,19 +344,34 @@ export function generateDecoder(records: readonly IsaRecord[]): GeneratedFile[] 
   }
   const slotData: number[] = [];
   for (let i = 0; i < slotForm.length; i++) slotData.push((slotMask[i] ?? 0) | 0, (slotValue[i] ?? 0) | 0, ((slotForm[i] ?? 0) | ((slotOsSel[i] ?? 0) << 16)) | 0);
-  // Slots that only non-default decoder options define (Cyrix/287/286 extras). With default
-  // options they are #UD; iced-x86 fetches one byte past them (a ModRM byte after the opcode,
-  // or after a fixed ModRM byte), and the x86kit length convention for #UD matches that.
-  // Key: table << 16 | opcode << 8 | fixed ModRM byte (0x100 bit set = no ModRM in the form).
+  // Fixed-ModRM slots (e.g. DB E5, 0F 01 F8) that have no default form in some mode: only a
+  // non-default decoder option defines them (Cyrix/287 extras) or their forms exist in other
+  // modes only (SWAPGS outside 64-bit mode). They are #UD there; iced-x86 fetches one byte past
+  // the ModRM byte, and the x86kit length convention for #UD matches that.
+  // Entry: table << 16 | opcode << 8 | ModRM byte, | mode mask (16=1, 32=2, 64=4) << 25.
   const optionOnly: number[] = [];
+  const fixedKey = (t: number, r: IsaRecord): number => (t << 16) | (r.op << 8) | 0xc0 | (r.reg << 3) | r.rm;
+  const defaultModes = new Map<number, number>();
+  for (const sl of slots) {
+    const r = sl.r;
+    if (r.enc !== 'legacy' || !(r.mod === 'reg' && r.reg >= 0 && r.rm >= 0)) continue;
+    let mm = 0;
+    for (const md of modesOf(r)) mm |= md === 16 ? 1 : md === 32 ? 2 : 4;
+    const k = fixedKey(sl.table, r);
+    defaultModes.set(k, (defaultModes.get(k) ?? 0) | mm);
+  }
+  const undecodable = new Map<number, number>();
   for (const r of records) {
-    if (r.decopt === '' || r.enc !== 'legacy') continue;
+    if (r.enc !== 'legacy' || !r.modrm || !(r.mod === 'reg' && r.reg >= 0 && r.rm >= 0) || r.flags.has('no-decode')) continue;
     const t = tableId.get(`${r.enc}/${r.map}`);
-    if (t === undefined || hasDefaultForm.has(t * 256 + r.op) && !(r.mod === 'reg' && r.reg >= 0 && r.rm >= 0)) continue;
-    if (r.modrm && !(r.mod === 'reg' && r.reg >= 0 && r.rm >= 0)) continue;
-    if (r.modrm && slots.some((x) => x.table === t && x.op === r.op && x.r.reg === r.reg && x.r.rm === r.rm && x.r.mod !== 'mem')) continue;
-    const key = (t << 16) | (r.op << 8) | (r.modrm ? 0xc0 | (r.reg << 3) | r.rm : 0);
-    optionOnly.push(r.modrm ? key : key | 0x1000000);
+    if (t === undefined) continue;
+    const k = fixedKey(t, r);
+    const modes = r.decopt !== '' ? 7 : 7 & ~modesOf(r).reduce((a, md) => a | (md === 16 ? 1 : md === 32 ? 2 : 4), 0);
+    undecodable.set(k, (undecodable.get(k) ?? 0) | modes);
+  }
+  for (const [k, m] of undecodable) {
+    const mm = m & ~(defaultModes.get(k) ?? 0);
+    if (mm !== 0) optionOnly.push(k | (mm << 25));
   }
   optionOnly.sort((x, y) => x - y);
 
@@ -391,7 +406,7 @@ export function generateDecoder(records: readonly IsaRecord[]): GeneratedFile[] 
     `/** Per slot, 3 words: mask, value, form | osSel << 16. */\n` +
     `export const SLOT_DATA = new Int32Array([${u16Literal(slotData)}]);\n` +
 
-    `/** Option-only #UD slots (see generator): table << 16 | opcode << 8 | ModRM; bit 24 = form without ModRM. */\n` +
+    `/** Fixed-ModRM #UD slots per mode (see generator): table << 16 | opcode << 8 | ModRM | modes << 25. */\n` +
     `export const OPTION_ONLY_SLOTS = new Int32Array([${u16Literal([...new Set(optionOnly)])}]);\n` +
     `/** Operand encoding ids used in FORM_OPS. */\nexport const OperandEncoding = {\n${OPERAND_ENCODINGS.map((o, i) => `  ${o}: ${i},`).join('\n')}\n} as const;\n` +
     `/** Tuple types (EVEX disp8*N) used in FORM_TUPLE. */\nexport const TupleType = {\n${TUPLE_TYPES.map((o, i) => `  ${o === '' ? 'None' : o}: ${i},`).join('\n')}\n} as const;\n` +
