@@ -89,8 +89,9 @@ describe('MC146818 RTC', () => {
     wr(io, RtcReg.B, RtcB.PIE | RtcB.H24);
     while (clock.nextDeadline() <= 3e9) { clock.advanceTo(clock.nextDeadline()); clock.runDue(); }
     expect(irq.risingEdges).toBe(1);
-    // UF is set every second whether or not UIE is on (datasheet, register C).
-    expect(rd(io, RtcReg.C)).toBe(RtcC.IRQF | RtcC.PF | RtcC.UF);
+    // UF is set every second whether or not UIE is on (datasheet, register C), and AF too:
+    // the zeroed alarm bytes mean 00:00:00, which the clock passed at midnight.
+    expect(rd(io, RtcReg.C)).toBe(RtcC.IRQF | RtcC.PF | RtcC.UF | RtcC.AF);
     expect(rd(io, RtcReg.C)).toBe(0); // read-to-clear
   });
 
@@ -177,5 +178,17 @@ describe('MC146818 RTC', () => {
     wr(io, RtcReg.B, RtcB.DM);
     expect(rtc.seconds()).toBe(Date.UTC(2099, 11, 31, 23, 30, 0) / 1000);
     expect(rd(io, RtcReg.HOURS)).toBe(0x80 | 11);
+  });
+
+  test('AF is set by a matching update even while AIE is off (seen on the next register C read)', () => {
+    const { io, clock } = setup(Date.UTC(2024, 0, 1, 10, 0, 0));
+    wr(io, RtcReg.SECONDS_ALARM, 0x05);
+    wr(io, RtcReg.MINUTES_ALARM, 0x00);
+    wr(io, RtcReg.HOURS_ALARM, 0x10);
+    rd(io, RtcReg.C);
+    clock.advanceTo(3.5e9);
+    expect(rd(io, RtcReg.C) & RtcC.AF).toBe(0);
+    clock.advanceTo(6.5e9);
+    expect(rd(io, RtcReg.C) & (RtcC.AF | RtcC.IRQF)).toBe(RtcC.AF); // flag only: AIE is off
   });
 });

@@ -248,9 +248,28 @@ export class Rtc146818 implements PortIoDevice, ByteRegisters {
 
   private alarmMatches(): boolean {
     const c = this.cmos;
+    return this.alarmMatchesTime(c[RtcReg.SECONDS], c[RtcReg.MINUTES], c[RtcReg.HOURS]);
+  }
+
+  /** Alarm comparison against encoded time bytes; alarm bytes 0xC0–0xFF match anything. */
+  private alarmMatchesTime(sec: number, min: number, hour: number): boolean {
+    const c = this.cmos;
     const m = (alarm: number, cur: number): boolean => (alarm & 0xc0) === 0xc0 || alarm === cur;
-    return m(c[RtcReg.SECONDS_ALARM], c[RtcReg.SECONDS]) && m(c[RtcReg.MINUTES_ALARM], c[RtcReg.MINUTES])
-      && m(c[RtcReg.HOURS_ALARM], c[RtcReg.HOURS]);
+    return m(c[RtcReg.SECONDS_ALARM], sec) && m(c[RtcReg.MINUTES_ALARM], min) && m(c[RtcReg.HOURS_ALARM], hour);
+  }
+
+  /** Did the alarm match at any update in the seconds (from, to]? (AF is set even with AIE off.) */
+  private alarmMatchedBetween(from: number, to: number): boolean {
+    const h24 = (this.cmos[RtcReg.B] & RtcB.H24) !== 0;
+    const last = Math.min(to, from + 86400); // a day covers every time of day
+    for (let s = from + 1; s <= last; s++) {
+      const tod = ((s % 86400) + 86400) % 86400;
+      const hour = Math.floor(tod / 3600);
+      const min = Math.floor((tod % 3600) / 60);
+      const h = h24 ? this.enc(hour) : this.enc(hour % 12 === 0 ? 12 : hour % 12) | (hour >= 12 ? 0x80 : 0);
+      if (this.alarmMatchesTime(this.enc(tod % 60), this.enc(min), h)) return true;
+    }
+    return false;
   }
 
   private onUpdate(): void {
@@ -319,6 +338,7 @@ export class Rtc146818 implements PortIoDevice, ByteRegisters {
     if (!this.updateTimer.armed && this.running
       && Math.floor((now - this.phaseNs) / NS) > Math.floor((this.lastCRead - this.phaseNs) / NS)) {
       this.cmos[RtcReg.C] |= RtcC.UF;
+      if (this.alarmMatchedBetween(this.seconds(this.lastCRead), this.seconds(now))) this.cmos[RtcReg.C] |= RtcC.AF;
     }
   }
 
