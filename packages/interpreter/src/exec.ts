@@ -573,8 +573,9 @@ OPS[0xc8] = (c) => { // ENTER (Intel SDM Vol. 2A)
     if (c.fault) return;
   }
   const newSp = c.spPlus(sp, -size);
-  if (!c.checkWrite(Seg.SS, newSp, 1) && size !== 0) return;
-  c.fault = false;
+  // the new stack top is probed for writing (#SS past the limit, #PF if not present/writable)
+  if (size !== 0 && !c.checkWrite(Seg.SS, newSp, 1)) return;
+  // eBP ← FrameTemp by operand size (what the captured silicon does for o32 on a 16-bit stack)
   c.setReg(s, 5, frame);
   c.setSp(newSp);
 };
