@@ -1090,7 +1090,7 @@ export class Cpu extends LazyFlags {
       msrs, tscOffset: this.tscOffset, instret: this.instret,
       fpu: {
         control: this.fpu.control, status: this.fpu.statusWord(), tag: this.fpu.tagWord(),
-        regs: Array.from(this.fpu.regs, (v) => String(v)),
+        regs: Array.from(this.fpu.regs, (v) => (Object.is(v, -0) ? '-0' : String(v))),
       },
     };
   }
