@@ -111,3 +111,33 @@ export class IrqSplitter implements IrqLine {
     for (let i = 0; i < this.targets.length; i++) this.targets[i].lower();
   }
 }
+
+/**
+ * A byte sink that hands bytes to a chunk writer (a Node stream's `write`, a file append, a
+ * WebSocket `send`) in batches: on `\n`, when `size` bytes are buffered, or on {@link flush}.
+ * ```ts
+ * const out = new ChunkedSink((chunk) => process.stdout.write(chunk));
+ * const com1 = new Uart16550({ tx: out.push });
+ * ```
+ */
+export class ChunkedSink {
+  private readonly buf: Uint8Array;
+  private length = 0;
+  private readonly write: (chunk: Uint8Array) => void;
+  constructor(write: (chunk: Uint8Array) => void, size = 4096) {
+    this.write = write;
+    this.buf = new Uint8Array(size);
+  }
+  /** Append one byte (bound: pass it as a callback). */
+  readonly push = (byte: number): void => {
+    this.buf[this.length++] = byte & 0xff;
+    if (byte === 0x0a || this.length === this.buf.length) this.flush();
+  };
+  /** Hand over everything buffered (the writer gets its own copy). */
+  flush(): void {
+    if (this.length === 0) return;
+    const chunk = this.buf.slice(0, this.length);
+    this.length = 0;
+    this.write(chunk);
+  }
+}
