@@ -416,12 +416,14 @@ export class Decoder {
     let modFail = -1;
     let anyModeForm = false;
     let modFailOs = 0;
+    let modFailMem = false;
     if (idx >= 0) {
       // Fast path: one AND+compare per candidate slot (layout: see MODE_DISPATCH in the generator).
       let kb = ppId | (asId << 13) | (w << 15) | (l << 16);
       if (needModrm || end3dnow !== 0) kb |= (mod === 3 ? 16 : 8) | (reg << 5) | (rm << 8);
       if (enc === EncodingKind.EVEX && this.evexB !== 0 && mod === 3) kb |= 1 << 18;
       if (b === 0x90 && table === T_LEGACY && this.rexB !== 0) kb |= 1 << 19;
+      if (repLast !== 0 && enc === EncodingKind.Legacy) kb |= 1 << 20;
       const ds = (bitness === 16 ? 0 : bitness === 32 ? 4097 : 8194) + idx;
       const sEnd = MODE_DISPATCH[ds + 1];
       for (let sl = MODE_DISPATCH[ds] * 3, se = sEnd * 3; sl < se; sl += 3) {
@@ -450,15 +452,21 @@ export class Decoder {
         anyModeForm = true;
         const fpp = (m >> 3) & 7;
         if (fpp !== 0 && fpp !== ppId) continue;
+        let rmMismatch = false;
         if ((m & M_MODRM) !== 0) {
           const freg = (m >> 8) & 15;
           if (freg !== 15 && freg !== reg) continue;
           const frm = (m >> 12) & 15;
-          if (frm !== 15 && frm !== rm) continue;
+          if (frm !== 15 && frm !== rm) {
+            // AMX sibmem (memory form requiring a SIB byte) without SIB: #UD after a full fetch.
+            if (((m >> 6) & 3) !== 1 || mod === 3) continue;
+            rmMismatch = true;
+          }
         }
         // 90 with REX.B is XCHG r8,rAX, not NOP (SDM Vol. 2, NOP / XCHG).
         if (b === 0x90 && table === T_LEGACY && this.rexB !== 0 && fpp === 0 && (m & M_OPREG) === 0) continue;
         const fl = FORM_DATA[f * 4 + 1];
+        if (repLast !== 0 && enc === EncodingKind.Legacy && (fl & FormFlag.noF2f3) !== 0) continue;
         let fos = osNormal;
         if (mode64 && (fl & FormFlag.intelFo64) !== 0) fos = 3;
         else if (mode64 && (fl & FormFlag.do64) !== 0) fos = osDo64;
@@ -473,6 +481,14 @@ export class Decoder {
         // Slow path: EVEX.b on a register form without rounding/SAE uses the real L'L (#UD later).
         if (fL !== 0 && fL - 1 !== this.vexL) continue;
         const fmod = (m >> 6) & 3;
+        if (rmMismatch) {
+          if (modFail < 0) {
+            modFail = f;
+            modFailOs = fos;
+            modFailMem = true;
+          }
+          continue;
+        }
         if (fmod === 1 ? mod === 3 : fmod === 2 && mod !== 3) {
           // Register-only / memory-only form used with the other ModRM.mod: #UD, but the
           // instruction is still fetched whole (length as if valid).
@@ -504,7 +520,7 @@ export class Decoder {
       form = modFail;
       os = modFailOs;
       this.invalid = true;
-      this.mod = 3;
+      if (!modFailMem) this.mod = 3;
     }
 
     if (form < 0 || this.earlyInvalid) {
@@ -537,6 +553,7 @@ export class Decoder {
       // The /is4 register byte follows ModRM/SIB/displacement even when its operand comes first.
       if (oe >= 52 && oe <= 54) {
         // Hot path: 16/32/64-bit GPR in ModRM.reg (inline; same as decodeOperand).
+        if (this.evexR2 !== 0) this.invalid = true; // EVEX.R' selects registers 16..31: no such GPR
         insn.opKinds[k] = OpKind.Register;
         insn.opRegisters[k] = (oe === 53 ? Register.EAX : oe === 54 ? Register.RAX : Register.AX) + (this.reg | (this.rexR << 3));
       } else if (oe >= 59 && oe <= 61 && mod === 3) {
@@ -685,7 +702,6 @@ export class Decoder {
       insn.hasRepne = repLast === 0xf2;
     }
     if (p66 && (flags & FormFlag.no66) !== 0) this.invalid = true;
-    if (repLast !== 0 && (flags & FormFlag.noF2f3) !== 0) this.invalid = true;
     // LOCK only on lockable instructions with a memory destination (SDM Vol. 2, LOCK).
     if (lock && ((flags & FormFlag.lock) === 0 || !memOp)) this.invalid = true;
     if (memOp && !repConsumed && repLast !== 0) {
@@ -1081,9 +1097,10 @@ export class Decoder {
       case 46 /* mem_vsib32y */: case 49 /* mem_vsib64y */: this.decodeMem(insn, k, memSize, Register.YMM0); break;
       case 47 /* mem_vsib32z */: case 50 /* mem_vsib64z */: this.decodeMem(insn, k, memSize, Register.ZMM0); break;
       case 51 /* r8_reg */: this.setReg(insn, k, this.gpr(8, regN & 15)); break;
-      case 52 /* r16_reg */: this.setReg(insn, k, this.gpr(16, regN & 15)); break;
-      case 53 /* r32_reg */: this.setReg(insn, k, this.gpr(32, regN & 15)); break;
-      case 54 /* r64_reg */: this.setReg(insn, k, this.gpr(64, regN & 15)); break;
+      case 52 /* r16_reg */: case 53 /* r32_reg */: case 54 /* r64_reg */:
+        if (regN > 15) this.invalid = true; // EVEX.R' selects registers 16..31: no such GPR
+        this.setReg(insn, k, this.gpr(oe === 52 ? 16 : oe === 53 ? 32 : 64, regN & 15));
+        break;
       case 58 /* r8_or_mem */: if (isMem) this.decodeMem(insn, k, memSize, 0); else this.setReg(insn, k, this.gpr(8, rmN & 15)); break;
       case 59 /* r16_or_mem */: if (isMem) this.decodeMem(insn, k, memSize, 0); else this.setReg(insn, k, this.gpr(16, rmN & 15)); break;
       case 60 /* r32_or_mem */: case 62 /* r32_or_mem_mpx */: if (isMem) this.decodeMem(insn, k, memSize, 0); else this.setReg(insn, k, this.gpr(32, rmN & 15)); break;

@@ -274,7 +274,7 @@ export function generateDecoder(records: readonly IsaRecord[]): GeneratedFile[] 
   // slot matches when (key & SLOT_MASK) === SLOT_VALUE (layout: KEY in decoder.ts):
   //   0-2 mandatory prefix id, 3 mod!=3, 4 mod==3, 5-7 ModRM.reg, 8-10 ModRM.rm, 11-12 operand
   //   size id, 13-14 address size id, 15 W, 16-17 L, 18 EVEX.b with a register operand,
-  //   19 REX.B on legacy opcode 90.
+  //   19 REX.B on legacy opcode 90, 20 a legacy F2/F3 prefix is present (no-f2f3 forms: no match).
   // SLOT_OSSEL picks which operand size the key carries for this form: 0 prefix/mode default,
   // 1 default-64 (near branches, push/pop in 64-bit mode), 2 fixed 64 (Intel near branches),
   // 3 as if no 66 (66 is this form's mandatory prefix).
@@ -315,6 +315,7 @@ export function generateDecoder(records: readonly IsaRecord[]): GeneratedFile[] 
         // decoder then uses L'L as RC); others are found by the slow path with the real L'L.
         if (isEvex && !erSae) mask |= 1 << 18;
         if (table === 0 && op === 0x90 && pp === 0 && (m & MATCH.opreg) === 0) mask |= 1 << 19;
+        if ((fl & (1 << FLAG_NAMES.indexOf('no-f2f3'))) !== 0) mask |= 1 << 20;
         let sel = 0;
         if (modeBit === 4 && (fl & (1 << FLAG_NAMES.indexOf('intel-fo64'))) !== 0) sel = 2;
         else if (modeBit === 4 && (fl & (1 << FLAG_NAMES.indexOf('do64'))) !== 0) sel = 1;
@@ -344,10 +345,9 @@ export function generateDecoder(records: readonly IsaRecord[]): GeneratedFile[] 
   }
   const slotData: number[] = [];
   for (let i = 0; i < slotForm.length; i++) slotData.push((slotMask[i] ?? 0) | 0, (slotValue[i] ?? 0) | 0, ((slotForm[i] ?? 0) | ((slotOsSel[i] ?? 0) << 16)) | 0);
-  // Fixed-ModRM slots (e.g. DB E5, 0F 01 F8) that have no default form in some mode: only a
-  // non-default decoder option defines them (Cyrix/287 extras) or their forms exist in other
-  // modes only (SWAPGS outside 64-bit mode). They are #UD there; iced-x86 fetches one byte past
-  // the ModRM byte, and the x86kit length convention for #UD matches that.
+  // Fixed-ModRM slots (e.g. DB E5) that only a non-default decoder option defines (Cyrix/287
+  // extras) and no default form covers in a mode: #UD there; iced-x86 fetches one byte past the
+  // ModRM byte, and the x86kit length convention for #UD matches that.
   // Entry: table << 16 | opcode << 8 | ModRM byte, | mode mask (16=1, 32=2, 64=4) << 25.
   const optionOnly: number[] = [];
   const fixedKey = (t: number, r: IsaRecord): number => (t << 16) | (r.op << 8) | 0xc0 | (r.reg << 3) | r.rm;
@@ -366,7 +366,10 @@ export function generateDecoder(records: readonly IsaRecord[]): GeneratedFile[] 
     const t = tableId.get(`${r.enc}/${r.map}`);
     if (t === undefined) continue;
     const k = fixedKey(t, r);
-    const modes = r.decopt !== '' ? 7 : 7 & ~modesOf(r).reduce((a, md) => a | (md === 16 ? 1 : md === 32 ? 2 : 4), 0);
+    // Only option-gated slots: forms missing in a mode (SWAPGS, UIRET outside 64-bit) are not
+    // consistently handled that way by iced-x86, so they keep the plain through-ModRM length.
+    const missing = 7 & ~modesOf(r).reduce((a, md) => a | (md === 16 ? 1 : md === 32 ? 2 : 4), 0);
+    const modes = r.decopt !== '' ? 7 : r.flags.has('ud-extra-byte') ? missing : 0;
     undecodable.set(k, (undecodable.get(k) ?? 0) | modes);
   }
   for (const [k, m] of undecodable) {
