@@ -154,6 +154,8 @@ export class LocalApic implements MmioDevice, InterruptSource {
   readonly irr = new Uint32Array(8);
   readonly isr = new Uint32Array(8);
   readonly tmr = new Uint32Array(8);
+  /** Number of bits set in IRR: lets the per-instruction `hasInterrupt()` poll skip the scan. */
+  private irrBits = 0;
   timerInitial = 0;
   timerDivide = 2;
   private timerStart = 0;
@@ -208,6 +210,7 @@ export class LocalApic implements MmioDevice, InterruptSource {
     // QEMU's convention: the BSP comes up with LINT0 in ExtINT so the 8259A works before firmware runs.
     if (this.bsp) this.lvt[LVT_LINT0] = ApicDelivery.EXTINT << 8;
     this.irr.fill(0); this.isr.fill(0); this.tmr.fill(0);
+    this.irrBits = 0;
     this.timerInitial = 0; this.timerDivide = 2; this.timerExpirations = 0; this.tscDeadline = 0;
     this.extIntRequested = false;
     this.timer.cancel();
@@ -310,6 +313,7 @@ export class LocalApic implements MmioDevice, InterruptSource {
 
   private setIrr(vector: number, trigger: number): void {
     const w = vector >> 5, bit = 1 << (vector & 31);
+    if ((this.irr[w] & bit) === 0) this.irrBits++;
     this.irr[w] |= bit;
     if (trigger !== 0) this.tmr[w] |= bit; else this.tmr[w] &= ~bit;
     this.counters.values[C_ACCEPT]++;
@@ -389,6 +393,7 @@ export class LocalApic implements MmioDevice, InterruptSource {
   }
 
   private deliverable(): number {
+    if (this.irrBits === 0) return -1;
     const v = highestBit(this.irr);
     return v >= 0 && (v & 0xf0) > (this.ppr & 0xf0) ? v : -1;
   }
@@ -405,6 +410,7 @@ export class LocalApic implements MmioDevice, InterruptSource {
       if (v >= 0) {
         const w = v >> 5, bit = 1 << (v & 31);
         this.irr[w] &= ~bit;
+        this.irrBits--;
         this.isr[w] |= bit;
         this.counters.values[C_DELIVER]++;
         this.observer('deliver', v);
@@ -591,6 +597,8 @@ export class LocalApic implements MmioDevice, InterruptSource {
     this.id = s.id; this.apicBase = s.apicBase; this.tpr = s.tpr; this.ldr = s.ldr; this.dfr = s.dfr; this.svr = s.svr;
     this.esr = s.esr; this.pendingEsr = s.pendingEsr; this.icrLow = s.icrLow; this.icrHigh = s.icrHigh;
     this.lvt.set(s.lvt); this.irr.set(s.irr); this.isr.set(s.isr); this.tmr.set(s.tmr);
+    this.irrBits = 0;
+    for (let i = 0; i < 256; i++) if ((this.irr[i >> 5] & (1 << (i & 31))) !== 0) this.irrBits++;
     this.timerInitial = s.timerInitial; this.timerDivide = s.timerDivide; this.timerStart = s.timerStart;
     this.timerExpirations = s.timerExpirations; this.tscDeadline = s.tscDeadline;
     this.timer.cancel();
