@@ -69,8 +69,6 @@ export function sext(v: number, size: number): number {
   return size === 1 ? (v << 24) >> 24 : size === 2 ? (v << 16) >> 16 : v | 0;
 }
 
-const SZPC = Rflags.SF | Rflags.ZF | Rflags.PF | Rflags.CF;
-const ARITH = Rflags.OF | SZPC | Rflags.AF;
 
 /**
  * Rotates and shifts, group 2 (ROL ROR RCL RCR SHL SHR SAL SAR by ModRM reg). `count` is
@@ -137,7 +135,7 @@ export function shift(f: LazyFlags, op: number, v: number, count: number, size: 
         cf = Math.floor(wide / Math.pow(2, bits)) & 1;
       }
       of = ((r >>> msb) & 1) ^ cf;
-      f.setFlagBits(ARITH, szp(r, size) | cf | (of << 11));
+      f.setArithFlags(szp(r, size) | cf | (of << 11));
       return (r & mask) >>> 0;
     }
     case 5: { // SHR
@@ -145,14 +143,14 @@ export function shift(f: LazyFlags, op: number, v: number, count: number, size: 
       cf = (v >>> (count - 1)) & 1;
       // OF: the MSB of the operand before the last single-bit step
       of = count === 1 ? (v >>> msb) & 1 : ((v >>> (count - 1)) >>> msb) & 1;
-      f.setFlagBits(ARITH, szp(r, size) | cf | (of << 11));
+      f.setArithFlags(szp(r, size) | cf | (of << 11));
       return r >>> 0;
     }
     default: { // SAR
       const sv = sext(v, size);
       r = (sv >> count) & mask;
       cf = (sv >> (count - 1)) & 1;
-      f.setFlagBits(ARITH, szp(r, size) | cf);
+      f.setArithFlags(szp(r, size) | cf);
       return r >>> 0;
     }
   }
@@ -184,7 +182,7 @@ export function shiftDouble(f: LazyFlags, left: boolean, dst: number, src: numbe
   }
   r &= mask;
   const of = ((r ^ dst) >>> (bits - 1)) & 1;
-  f.setFlagBits(ARITH, szp(r, size) | cf | (of << 11));
+  f.setArithFlags(szp(r, size) | cf | (of << 11));
   return r >>> 0;
 }
 
@@ -194,7 +192,7 @@ export function daa(f: LazyFlags, al: number): number {
   let cf = 0, af = 0;
   if ((al & 0xf) > 9 || f.af() !== 0) { al = (al + 6) & 0xff; af = Rflags.AF; cf = oldCf | ((oldAl + 6) > 0xff ? 1 : 0); }
   if (oldAl > 0x99 || oldCf !== 0) { al = (al + 0x60) & 0xff; cf = 1; }
-  f.setFlagBits(ARITH, szp(al, 1) | af | cf);
+  f.setArithFlags(szp(al, 1) | af | cf);
   return al;
 }
 /** DAS (Intel SDM Vol. 2A). Returns the new AL. */
@@ -203,7 +201,7 @@ export function das(f: LazyFlags, al: number): number {
   let cf = 0, af = 0;
   if ((al & 0xf) > 9 || f.af() !== 0) { al = (al - 6) & 0xff; af = Rflags.AF; cf = oldCf | (oldAl < 6 ? 1 : 0); }
   if (oldAl > 0x99 || oldCf !== 0) { al = (al - 0x60) & 0xff; cf = 1; }
-  f.setFlagBits(ARITH, szp(al, 1) | af | cf);
+  f.setArithFlags(szp(al, 1) | af | cf);
   return al;
 }
 /** AAA: returns the new AX. */
@@ -211,7 +209,7 @@ export function aaa(f: LazyFlags, ax: number): number {
   let fl = 0;
   if ((ax & 0xf) > 9 || f.af() !== 0) { ax = (ax + 0x106) & 0xffff; fl = Rflags.AF | Rflags.CF; }
   ax &= 0xff0f;
-  f.setFlagBits(ARITH, szp(ax & 0xff, 1) | fl);
+  f.setArithFlags(szp(ax & 0xff, 1) | fl);
   return ax;
 }
 /** AAS: returns the new AX. */
@@ -224,13 +222,13 @@ export function aas(f: LazyFlags, ax: number): number {
     fl = Rflags.AF | Rflags.CF;
   }
   ax &= 0xff0f;
-  f.setFlagBits(ARITH, szp(ax & 0xff, 1) | fl);
+  f.setArithFlags(szp(ax & 0xff, 1) | fl);
   return ax;
 }
 /** AAM imm8 (base ≠ 0; the caller raises #DE for 0): returns the new AX. */
 export function aam(f: LazyFlags, al: number, base: number): number {
   const ah = Math.floor(al / base), nl = al % base;
-  f.setFlagBits(ARITH, szp(nl, 1));
+  f.setArithFlags(szp(nl, 1));
   return (ah << 8) | nl;
 }
 /** AAD imm8: returns the new AX (AH = 0). Flags as an 8-bit ADD of AL and AH×base. */
@@ -243,7 +241,7 @@ export function aad(f: LazyFlags, ax: number, base: number): number {
 
 /** Flags for MUL/IMUL: CF = OF = `overflow`; SF ZF PF from the low result (undefined in the SDM), AF clear. */
 export function mulFlags(f: LazyFlags, low: number, size: number, overflow: boolean): void {
-  f.setFlagBits(ARITH, szp(low, size) | (overflow ? Rflags.CF | Rflags.OF : 0));
+  f.setArithFlags(szp(low, size) | (overflow ? Rflags.CF | Rflags.OF : 0));
 }
 
 /** Bit-test family flags: CF = the selected bit; other flags unchanged. */

@@ -62,6 +62,15 @@ export class LazyFlags {
     this.flags = (this.flags & ~mask) | (values & mask);
   }
 
+  /**
+   * Set all six arithmetic flags eagerly from `values` (no need to fold the previous lazy state:
+   * every lazy bit is overwritten).
+   */
+  setArithFlags(values: number): void {
+    this.flags = (this.flags & ~RFLAGS_ARITH_ALL) | (values & RFLAGS_ARITH_ALL);
+    this.lazyMask = 0;
+  }
+
   /** Fold the lazy bits into {@link flags}. */
   materialize(): void {
     const m = this.lazyMask;
