@@ -2,7 +2,10 @@
  * @x86kit/devices — PC platform devices, each usable alone: PIC, PIT, UART, RTC/CMOS, i8042,
  * PCI host, Local APIC, IOAPIC, ACPI PM timer and the QEMU/Bochs compatibility devices.
  */
-export { type AccessSize, type DeviceObserver, NO_OBSERVER, allOnes, ByteBuffer, ChunkedSink, IrqSplitter, toBcd, fromBcd } from './common.js';
+export {
+  type AccessSize, type DeviceObserver, NO_OBSERVER, allOnes, ByteBuffer, ChunkedSink, IrqSplitter, toBcd, fromBcd,
+  type ByteRegisters, splitRead, splitWrite,
+} from './common.js';
 export {
   PicPair, Pic8259, type PicPairOptions, type PicPairSnapshot, type Pic8259State, PIC_COUNTERS, type PicCounter,
 } from './pic.js';

@@ -21,10 +21,12 @@ export const ApicReg = {
 } as const;
 /** Delivery modes (ICR, LVT, IOAPIC redirection entries). */
 export const ApicDelivery = { FIXED: 0, LOWEST: 1, SMI: 2, NMI: 4, INIT: 5, STARTUP: 6, EXTINT: 7 } as const;
+export type ApicDelivery = (typeof ApicDelivery)[keyof typeof ApicDelivery];
 /** LVT bits. */
 export const ApicLvt = { MASKED: 0x10000, LEVEL: 0x8000, REMOTE_IRR: 0x4000, PENDING: 0x1000 } as const;
 /** LVT timer modes (bits 18:17). */
 export const ApicTimerMode = { ONE_SHOT: 0, PERIODIC: 1, TSC_DEADLINE: 2 } as const;
+export type ApicTimerMode = (typeof ApicTimerMode)[keyof typeof ApicTimerMode];
 /** ESR bits. */
 export const ApicEsr = { SEND_ILLEGAL_VECTOR: 0x20, RECEIVE_ILLEGAL_VECTOR: 0x40, ILLEGAL_REGISTER: 0x80 } as const;
 /** IA32_APIC_BASE bits. */
