@@ -72,5 +72,6 @@ describe('x86kit run helpers', () => {
     expect(exitFor({ ...base, reason: 'timeout' }, undefined).code).toBe(124);
     expect(exitFor({ ...base, reason: 'halted-forever' }, undefined)).toMatchObject({ code: 124, message: expect.stringMatching(/guest stopped/) as unknown });
     expect(exitFor({ ...base, reason: 'reset' }, undefined).code).toBe(0);
+    expect(exitFor({ ...base, reason: 'poweroff' }, undefined)).toEqual({ code: 0, message: null });
   });
 });

@@ -2,6 +2,7 @@
  * ACPI tables for direct boots (ACPI 6.5 ch. 5.2): RSDP (revision 0), RSDT, FADT (revision 1
  * layout, with the PM timer and PM1a blocks), an empty DSDT, and a MADT with one local APIC,
  * one IOAPIC and the ISA interrupt source overrides a PC has (IRQ 0 → GSI 2, SCI level).
+ * The DSDT holds only `\_S5` (SLP_TYP 5), so an OS can power off through PM1a_CNT.
  * The same set QEMU's and Firecracker's direct kernel boots provide.
  */
 import { ByteWriter } from './binary.js';
@@ -63,7 +64,9 @@ export function buildAcpiTables(options: AcpiOptions = {}): AcpiTables {
   const RSDP = 0, RSDT = 0x20, FADT = 0x60, DSDT = 0x100, MADT = 0x140;
   const RSDT_LEN = 36 + 2 * 4;
   const FADT_LEN = 116;
-  const DSDT_LEN = 36;
+  // DSDT body: Name (_S5, Package () { 5, 5, 0, 0 }) so OSes can power off through PM1a_CNT (SLP_TYP 5)
+  const S5_AML = [0x08, 0x5f, 0x53, 0x35, 0x5f, 0x12, 0x08, 0x04, 0x0a, 0x05, 0x0a, 0x05, 0x00, 0x00];
+  const DSDT_LEN = 36 + S5_AML.length;
   const MADT_LEN = 44 + 8 * cpus + 12 + 10 + 10;
   const w = new ByteWriter(MADT + MADT_LEN);
 
@@ -95,8 +98,9 @@ export function buildAcpiTables(options: AcpiOptions = {}): AcpiTables {
   w.u32(FADT + 112, (1 << 0) | (1 << 4) | (1 << 5)); // Flags: WBINVD, PWR_BUTTON (control method), SLP_BUTTON; TMR_VAL_EXT=0 (24-bit)
   w.u8(FADT + 9, checksum(w.bytes, FADT, FADT + FADT_LEN));
 
-  // DSDT: header only (no AML)
+  // DSDT: the \_S5 sleep-type package only
   header(w, DSDT, 'DSDT', DSDT_LEN, 1, oem);
+  w.bytes.set(S5_AML, DSDT + 36);
   w.u8(DSDT + 9, checksum(w.bytes, DSDT, DSDT + DSDT_LEN));
 
   // MADT

@@ -21,5 +21,5 @@ export {
   type CpuFactory, type RunLimits, type RunResult,
 } from './machine.js';
 export { pcDevices, type PcDeviceOptions } from './pc-devices.js';
-export { ResetControlPort } from './platform-ports.js';
+export { ResetControlPort, AcpiPm1 } from './platform-ports.js';
 export { interpreterCpu, InterpreterMachineCpu, type InterpreterCpuOptions } from './interpreter-cpu.js';

@@ -236,6 +236,7 @@ describe('firmware tables', () => {
     }
     expect([u32(t.rsdt + 36), u32(t.rsdt + 40)]).toEqual([t.fadt, t.madt]);
     expect(u32(t.fadt + 40)).toBe(t.dsdt);
+    expect(String.fromCharCode(...b.subarray(at(t.dsdt) + 37, at(t.dsdt) + 41))).toBe('_S5_'); // Name (_S5, ...)
     expect(u32(t.fadt + 76)).toBe(0xb008);
     expect(b[at(t.fadt + 91)]).toBe(4);
     expect(u32(t.madt + 36)).toBe(0xfee00000);

@@ -148,6 +148,16 @@ describe('Machine', () => {
     expect(lo | (m.io.read(0x71, 1) << 8)).toBe(63 * 1024);
   });
 
+  test('ACPI S5: SLP_TYP 5 | SLP_EN written to PM1a_CNT powers off; other sleep types do not', () => {
+    const io16 = (port: number, value: number): Op => (c) => c.io.write(port, 2, value);
+    expect(pcWith([io16(0x604, 0x0400 | 0x2000), nop, io16(0x604, 0x1400 | 0x2000), hlt]).m.run())
+      .toMatchObject({ reason: StopReason.PowerOff, instructions: 3 });
+    const { m } = pcWith([nop]);
+    expect(m.io.read(0x604, 2) & 1).toBe(1);             // SCI_EN: ACPI mode (no SMI_CMD)
+    m.io.write(0x600, 2, 0xffff);
+    expect(m.io.read(0x600, 2)).toBe(0);
+  });
+
   test('3 GiB of guest RAM costs only what is touched', () => {
     const { m } = pcWith([hlt], { ram: 3 * 1024 * MB });
     m.memory.write32(0xbffff000, 0xdeadbeef);

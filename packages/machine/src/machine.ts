@@ -52,6 +52,8 @@ export interface MachineContext {
   requestExit(status: number): void;
   /** A reset request from the guest (port 0x92, 0xCF9, i8042 0xFE, triple fault). */
   requestReset(reason: string): void;
+  /** The guest powered the machine off (ACPI S5). */
+  requestPowerOff(reason: string): void;
   /** Enable/disable the A20 gate. */
   setA20(enabled: boolean): void;
   /** Byte sink of the primary serial port (COM1). */
@@ -94,6 +96,8 @@ export const StopReason = {
   DebugExit: 'debug-exit',
   TripleFault: 'triple-fault',
   Reset: 'reset',
+  /** The guest entered ACPI S5 (soft off). */
+  PowerOff: 'poweroff',
   InstructionLimit: 'instruction-limit',
   Timeout: 'timeout',
   /** HLT with interrupts disabled (or enabled with no timer that could ever wake it). */
@@ -151,6 +155,7 @@ export class Machine implements MachineContext {
   private readonly batch: number;
   private exitStatus: number | null = null;
   private resetReason: string | null = null;
+  private powerOffReason: string | null = null;
   private stopPending = false;
   /** Last boot state applied (a guest reset re-enters firmware only for BIOS boots). */
   private boot: BootState | null = null;
@@ -180,6 +185,10 @@ export class Machine implements MachineContext {
   }
   requestReset(reason: string): void {
     if (this.resetReason === null) this.resetReason = reason;
+    this.stop();
+  }
+  requestPowerOff(reason: string): void {
+    if (this.powerOffReason === null) this.powerOffReason = reason;
     this.stop();
   }
   setA20(enabled: boolean): void {
@@ -239,6 +248,7 @@ export class Machine implements MachineContext {
       clock.advanceInstructions(retired);
       clock.runDue();
       if (this.exitStatus !== null) { reason = StopReason.DebugExit; detail = `guest wrote to isa-debug-exit: status ${this.exitStatus}`; break; }
+      if (this.powerOffReason !== null) { reason = StopReason.PowerOff; detail = `guest powered off (${this.powerOffReason})`; break; }
       if (this.resetReason !== null) { reason = StopReason.Reset; detail = `guest requested a reset (${this.resetReason})`; break; }
       if (status === RUN_TRIPLE) { reason = StopReason.TripleFault; detail = `triple fault at ${hex(cpu.state.segSel[1])}:${hex(cpu.state.rip[0] >>> 0)}`; break; }
       if (status === RUN_INTERCEPT) { reason = StopReason.Intercept; detail = 'an intercept fired (no monitor is attached)'; break; }

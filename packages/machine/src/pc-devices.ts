@@ -10,6 +10,7 @@
  * | 16550A UART COM1 | 0x3F8–0x3FF | 4 |
  * | i8042 keyboard controller (A20, reset) | 0x60, 0x64 | 1 |
  * | isa-debug-exit | 0xF4 (4 ports) | — |
+ * | ACPI PM1a event / control blocks (S5 soft-off) | 0x600 (4), 0x604 (2) | — |
  * | ACPI PM timer (the FADT's PM_TMR_BLK) | 0x608 (4 ports) | — |
  * | QEMU fw_cfg (signature, RAM size, CPUs) | 0x510–0x511 | — |
  * | system control port A (A20, reset) | 0x92 | — |
@@ -24,7 +25,7 @@ import {
   SystemControlPortA, Uart16550, createI440fxHostBridge, createPiix3IsaBridge,
 } from '@x86kit/devices';
 import type { DeviceSet, MachineContext } from './machine.js';
-import { ResetControlPort } from './platform-ports.js';
+import { AcpiPm1, ResetControlPort } from './platform-ports.js';
 
 /** One ISA interrupt wire that reaches both interrupt controllers (8259A input and I/O APIC pin). */
 class SplitIrqLine implements IrqLine {
@@ -112,13 +113,16 @@ export function pcDevices(options: PcDeviceOptions = {}): DeviceSet {
     }
     const post = new PostCodePort();
     io.map(PostCodePort.DEFAULT_PORT, 1, post);
+    const pm1 = new AcpiPm1((slpTyp) => { if (slpTyp === 5) ctx.requestPowerOff('ACPI S5 through PM1a_CNT'); });
+    io.map(0x600, 4, pm1.event);
+    io.map(0x604, 2, pm1.controlBlock);
     const pmTimer = new AcpiPmTimer({ clock });
     io.map(AcpiPmTimer.DEFAULT_PORT, 4, pmTimer);
     const fwCfg = new FwCfg({ ramSize: ctx.ramSize, cpus: 1 });
     io.map(FwCfg.DEFAULT_BASE, 2, fwCfg);
     return {
       interrupts: lapic ?? pic,
-      devices: { pic, pit, rtc, com1, i8042, debugExit, port92, post, pmTimer, fwCfg, lapic, ioapic, pci },
+      devices: { pic, pit, rtc, com1, i8042, debugExit, port92, post, pm1, pmTimer, fwCfg, lapic, ioapic, pci },
       counters: () => {
         const out: Record<string, number> = {};
         for (const [name, set] of [['pic', pic.counters], ['pit', pit.counters], ['rtc', rtc.counters], ['com1', com1.counters], ['i8042', i8042.counters], ['fwcfg', fwCfg.counters]] as const) {

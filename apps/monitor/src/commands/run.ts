@@ -147,6 +147,7 @@ export function exitFor(r: RunResult, expectStatus: number | undefined): { code:
       return { code: s, message: null };
     }
     case StopReason.TripleFault: return { code: ExitCode.GUEST_TRIPLE_FAULT, message: `guest triple fault (${r.detail}); stopping as QEMU -no-reboot does` };
+    case StopReason.PowerOff: return { code: ExitCode.OK, message: null }; // QEMU exits 0 silently on ACPI soft-off
     case StopReason.Reset: return { code: ExitCode.OK, message: `${r.detail}; stopping as QEMU -no-reboot does` };
     case StopReason.Timeout: return { code: ExitCode.TIMEOUT, message: `${r.detail} (--timeout) after ${r.instructions} instructions` };
     case StopReason.InstructionLimit: return { code: ExitCode.TIMEOUT, message: r.detail };
