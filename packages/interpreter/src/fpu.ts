@@ -28,11 +28,20 @@ export class Fpu {
   control = 0x37f;
   /** Status word without TOP (bits 13:11 are inserted on read). */
   status = 0;
+  /**
+   * Exact 80-bit images of registers loaded from m80 (FLD/FRSTOR) or constants (FLDPI...), so
+   * FLD/FSTP m80 round trips are bit-exact although values are held as float64. Any
+   * arithmetic result clears the image (`rawValid`).
+   */
+  readonly rawValid = new Uint8Array(8);
+  readonly rawLo = new Int32Array(8);
+  readonly rawHi = new Int32Array(8);
+  readonly rawSe = new Uint16Array(8);
   /** Last instruction/operand pointers (FNSTENV). */
   fip = 0; fcs = 0; fdp = 0; fds = 0; fop = 0;
 
   reset(): void { // FNINIT
-    this.control = 0x37f; this.status = 0; this.top = 0; this.tags.fill(TAG_EMPTY);
+    this.control = 0x37f; this.status = 0; this.top = 0; this.tags.fill(TAG_EMPTY); this.rawValid.fill(0);
     this.fip = 0; this.fcs = 0; this.fdp = 0; this.fds = 0; this.fop = 0;
   }
   statusWord(): number { return (this.status & ~0x3800) | ((this.top & 7) << 11); }
@@ -48,7 +57,17 @@ export class Fpu {
   isEmpty(i: number): boolean { return this.tags[(this.top + i) & 7] === TAG_EMPTY; }
   /** ST(i); an empty register reads as NaN, which gives the masked stack-underflow response. */
   st(i: number): number { const p = (this.top + i) & 7; return this.tags[p] === TAG_EMPTY ? NaN : this.regs[p]; }
-  setSt(i: number, v: number): void { const p = (this.top + i) & 7; this.regs[p] = v; this.tags[p] = Fpu.tagOf(v); }
+  setSt(i: number, v: number): void { const p = (this.top + i) & 7; this.regs[p] = v; this.tags[p] = Fpu.tagOf(v); this.rawValid[p] = 0; }
+  /** Attach an exact 80-bit image to ST(i). */
+  setRaw(i: number, lo: number, hi: number, se: number): void {
+    const p = (this.top + i) & 7;
+    this.rawValid[p] = 1; this.rawLo[p] = lo; this.rawHi[p] = hi; this.rawSe[p] = se;
+  }
+  /** Copy ST(src)'s 80-bit image (or its absence) to ST(dst). */
+  copyRaw(dst: number, src: number): void {
+    const d = (this.top + dst) & 7, q = (this.top + src) & 7;
+    this.rawValid[d] = this.rawValid[q]; this.rawLo[d] = this.rawLo[q]; this.rawHi[d] = this.rawHi[q]; this.rawSe[d] = this.rawSe[q];
+  }
   /** Raise exception flags; returns true when any raised one is unmasked (result must not be stored). */
   exc(flags: number): boolean {
     this.status |= flags;
@@ -65,6 +84,7 @@ export class Fpu {
     this.top = p;
     this.regs[p] = v;
     this.tags[p] = Fpu.tagOf(v);
+    this.rawValid[p] = 0;
     return true;
   }
   pop(): void { this.tags[this.top] = TAG_EMPTY; this.top = (this.top + 1) & 7; }
@@ -90,19 +110,25 @@ function readF64(c: Cpu, seg: number, off: number): number {
   u32[0] = lo; u32[1] = hi;
   return f64[0];
 }
+/** The 80-bit image read by the last {@link readF80}. */
+let lastLo = 0, lastHi = 0, lastSe = 0;
 function readF80(c: Cpu, seg: number, off: number): number {
   c.segAddr(seg, off, 10, false);
   if (c.fault) return 0;
   const lo = c.rd32(seg, off) >>> 0, hi = c.rd32(seg, c.eaPlus(4)) >>> 0, se = c.rd16(seg, c.eaPlus(8));
+  lastLo = lo | 0; lastHi = hi | 0; lastSe = se;
   const sign = (se & 0x8000) !== 0 ? -1 : 1, exp = se & 0x7fff;
   if (exp === 0x7fff) return (hi & 0x7fffffff) === 0 && lo === 0 ? sign * Infinity : NaN;
   const mant = hi * 4294967296 + lo; // 64-bit mantissa (rounded to double)
   if (mant === 0) return sign * 0;
   return sign * mant * Math.pow(2, (exp === 0 ? 1 : exp) - 16383 - 63);
 }
-function writeF80(c: Cpu, seg: number, off: number, v: number): void {
+function writeF80(c: Cpu, seg: number, off: number, v: number, fpu: Fpu, i: number): void {
   let se = 0, hi = 0, lo = 0;
-  if (Number.isNaN(v)) { se = 0xffff; hi = 0xc0000000; lo = 0; } // default (negative) quiet NaN
+  const p = (fpu.top + i) & 7;
+  if (fpu.rawValid[p] !== 0 && fpu.tags[p] !== TAG_EMPTY) {
+    lo = fpu.rawLo[p]; hi = fpu.rawHi[p]; se = fpu.rawSe[p];
+  } else if (Number.isNaN(v)) { se = 0xffff; hi = 0xc0000000; lo = 0; } // default (negative) quiet NaN
   else if (!Number.isFinite(v)) { se = v < 0 ? 0xffff : 0x7fff; hi = 0x80000000; }
   else if (v === 0 || Object.is(v, -0)) { se = Object.is(v, -0) ? 0x8000 : 0; }
   else {
@@ -206,6 +232,19 @@ function storeInt(c: Cpu, fpu: Fpu, v: number, bytes: number): void {
 }
 
 const BCD_TMP = new Uint8Array(10);
+/**
+ * 80-bit images (lo, hi, sign+exponent) of FLD1..FLDLN2 constants, rounded to nearest (Intel
+ * SDM Vol. 1, 8.3.9); index = ModRM rm of D9 E8+rm. Other rounding modes may differ in the
+ * last bit on hardware.
+ */
+const CONST_RAW = new Int32Array([
+  0, 0x80000000 | 0, 0x3fff, // 1
+  0xcd1b8afe | 0, 0xd49a784b | 0, 0x4000, // log2(10)
+  0x5c17f0bc, 0xb8aa3b29 | 0, 0x3fff, // log2(e)
+  0x2168c235, 0xc90fdaa2 | 0, 0x4000, // pi
+  0xfbcff799 | 0, 0x9a209a84 | 0, 0x3ffd, // log10(2)
+  0xd1cf79ac | 0, 0xb17217f7 | 0, 0x3ffe, // ln(2)
+]);
 const CONSTS = [1, Math.log2(10), Math.LOG2E, Math.PI, Math.log10(2), Math.LN2, 0];
 
 function saveEnv(c: Cpu, fpu: Fpu, os: number): void {
@@ -276,10 +315,19 @@ export function x87(c: Cpu, op: number): void {
         }
       }
       switch (reg) {
-        case 0: { if (!fpu.need(rm)) { fpu.push(NaN); return; } fpu.push(fpu.st(rm)); return; }
+        case 0: {
+          if (!fpu.need(rm)) { fpu.push(NaN); return; }
+          if (fpu.push(fpu.st(rm))) fpu.copyRaw(0, rm + 1);
+          return;
+        }
         case 1: { // FXCH
           if (!fpu.need(0) || !fpu.need(rm)) return;
-          const t = fpu.st(0); fpu.setSt(0, fpu.st(rm)); fpu.setSt(rm, t);
+          const t = fpu.st(0);
+          const p0 = fpu.top & 7, p1 = (fpu.top + rm) & 7;
+          const rv = fpu.rawValid[p0], rl = fpu.rawLo[p0], rh = fpu.rawHi[p0], rs = fpu.rawSe[p0];
+          fpu.setSt(0, fpu.st(rm)); fpu.copyRaw(0, rm);
+          fpu.setSt(rm, t);
+          fpu.rawValid[p1] = rv; fpu.rawLo[p1] = rl; fpu.rawHi[p1] = rh; fpu.rawSe[p1] = rs;
           return;
         }
         case 2: if (rm === 0) return; c.ud(); return; // FNOP
@@ -298,10 +346,16 @@ export function x87(c: Cpu, op: number): void {
           }
           if (rm > 1) { c.ud(); return; }
           if (!fpu.need(0)) return;
+          const p0 = fpu.top & 7, rv = fpu.rawValid[p0], se0 = fpu.rawSe[p0];
           fpu.setSt(0, rm === 0 ? -fpu.st(0) : Math.abs(fpu.st(0)));
+          if (rv !== 0) { fpu.rawValid[p0] = 1; fpu.rawSe[p0] = rm === 0 ? se0 ^ 0x8000 : se0 & 0x7fff; }
           return;
         }
-        case 5: if (rm === 7) { c.ud(); return; } fpu.push(CONSTS[rm]); return;
+        case 5: {
+          if (rm === 7) { c.ud(); return; }
+          if (fpu.push(CONSTS[rm]) && rm >= 1 && rm <= 5) fpu.setRaw(0, CONST_RAW[3 * rm], CONST_RAW[3 * rm + 1], CONST_RAW[3 * rm + 2]);
+          return;
+        }
         case 6: case 7: {
           const code = (reg - 6) * 8 + rm;
           if (code === 6) { fpu.top = (fpu.top - 1) & 7; return; } // FDECSTP
@@ -385,8 +439,8 @@ export function x87(c: Cpu, op: number): void {
             if (!c.fault && reg === 3) fpu.pop();
             return;
           }
-          case 5: { const v = readF80(c, c.eaSeg, c.eaOff); if (!c.fault) fpu.push(v); return; }
-          case 7: { if (!fpu.need(0)) return; if (!c.checkWrite(c.eaSeg, c.eaOff, 10)) return; writeF80(c, c.eaSeg, c.eaOff, fpu.st(0)); if (!c.fault) fpu.pop(); return; }
+          case 5: { const v = readF80(c, c.eaSeg, c.eaOff); if (!c.fault && fpu.push(v)) fpu.setRaw(0, lastLo, lastHi, lastSe); return; }
+          case 7: { if (!fpu.need(0)) return; if (!c.checkWrite(c.eaSeg, c.eaOff, 10)) return; writeF80(c, c.eaSeg, c.eaOff, fpu.st(0), fpu, 0); if (!c.fault) fpu.pop(); return; }
           default: c.ud(); return;
         }
       }
@@ -432,6 +486,7 @@ export function x87(c: Cpu, op: number): void {
               const tag = fpu.tags[(fpu.top + i) & 7];
               fpu.regs[(fpu.top + i) & 7] = v;
               fpu.tags[(fpu.top + i) & 7] = tag;
+              fpu.setRaw(i, lastLo, lastHi, lastSe);
             }
             return;
           }
@@ -442,7 +497,7 @@ export function x87(c: Cpu, op: number): void {
             const save = c.eaOff;
             for (let i = 0; i < 8; i++) {
               c.eaOff = c.eaPlus(base + 10 * i);
-              writeF80(c, c.eaSeg, c.eaOff, fpu.st(i));
+              writeF80(c, c.eaSeg, c.eaOff, fpu.st(i), fpu, i);
               c.eaOff = save;
             }
             fpu.reset();
@@ -454,7 +509,7 @@ export function x87(c: Cpu, op: number): void {
       }
       switch (reg) {
         case 0: fpu.tags[(fpu.top + rm) & 7] = TAG_EMPTY; return; // FFREE
-        case 2: case 3: if (!fpu.need(0)) return; fpu.setSt(rm, fpu.st(0)); if (reg === 3) fpu.pop(); return;
+        case 2: case 3: if (!fpu.need(0)) return; fpu.setSt(rm, fpu.st(0)); fpu.copyRaw(rm, 0); if (reg === 3) fpu.pop(); return;
         case 4: case 5: if (!fpu.need(0) || !fpu.need(rm)) return; compare(fpu, fpu.st(0), fpu.st(rm), true); if (reg === 5) fpu.pop(); return;
         default: c.ud(); return;
       }

@@ -115,6 +115,11 @@ class SiliconEngine {
         const phys = (fpu.top + i) & 7;
         fpu.tags[phys] = (fp.ftwAbridged & (1 << phys)) !== 0 ? 0 : 3;
         fpu.regs[phys] = f80ToNumber(fp.st[i]);
+        const b = fp.st[i];
+        fpu.rawValid[phys] = 1;
+        fpu.rawLo[phys] = b[0] | (b[1] << 8) | (b[2] << 16) | (b[3] << 24);
+        fpu.rawHi[phys] = b[4] | (b[5] << 8) | (b[6] << 16) | (b[7] << 24);
+        fpu.rawSe[phys] = b[8] | (b[9] << 8);
       }
     }
     cpu.interceptExceptions = -1;
