@@ -193,6 +193,21 @@ describe('intercepts and counters', () => {
     expect(cpu.instret).toBe(3);
   });
 
+  it('MMIO devices see the access width of the instruction (one 32-bit access, not four bytes)', () => {
+    const seen: string[] = [];
+    const { bus, cpu } = realMachine([0x66, 0x89, 0x07, 0x66, 0x8b, 0x0f, 0xf4]); // mov [bx],eax; mov ecx,[bx]; hlt
+    bus.mapMmio(0x100000 - 0x1000, 0x1000, {
+      readMmio: (o, size) => { seen.push(`r${size}@${o.toString(16)}`); return 0x12345678; },
+      writeMmio: (o, size, v) => { seen.push(`w${size}@${o.toString(16)}=${v.toString(16)}`); },
+    });
+    cpu.loadSegReal(Seg.DS, 0xf000);
+    cpu.setReg(2, 3, 0xf0f0);
+    cpu.setReg(4, 0, 0xcafebabe);
+    expect(cpu.run(10)).toBe(RunStatus.Halted);
+    expect(seen).toEqual(['w4@f0=cafebabe', 'r4@f0']);
+    expect(cpu.getReg(4, 1)).toBe(0x12345678);
+  });
+
   it('port intercepts and port I/O reach the IoBus', () => {
     const writes: number[] = [];
     const dev: PortIoDevice = { readPort: () => 0x5a, writePort: (_o, _s, v) => { writes.push(v); } };

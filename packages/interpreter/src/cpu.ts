@@ -428,6 +428,7 @@ export class Cpu extends LazyFlags {
       const i = (lin >>> 12) & TLB_MASK;
       if (this.tlbRTag[i] === lin >>> 12) { const p = this.tlbRPage[i]; return p[o] | (p[o + 1] << 8); }
     }
+    if (o < 0xfff) return this.rdLinSlowSized(lin, 2);
     const lo = this.rdLin8(lin);
     if (this.fault) return 0;
     return lo | (this.rdLin8(lin + 1) << 8);
@@ -439,9 +440,53 @@ export class Cpu extends LazyFlags {
       const i = (lin >>> 12) & TLB_MASK;
       if (this.tlbRTag[i] === lin >>> 12) { const p = this.tlbRPage[i]; return (p[o] | (p[o + 1] << 8) | (p[o + 2] << 16) | (p[o + 3] << 24)) >>> 0; }
     }
+    if (o < 0xffd) return this.rdLinSlowSized(lin, 4);
     const lo = this.rdLin16(lin);
     if (this.fault) return 0;
     return (lo | (this.rdLin16(lin + 2) << 16)) >>> 0;
+  }
+
+  /**
+   * Slow path of a 2- or 4-byte read inside one page: one translation, then RAM through the
+   * page cache or a single sized bus access (MMIO registers see the access width).
+   */
+  private rdLinSlowSized(lin: number, size: number): number {
+    const pa = this.translate(lin, 0);
+    if (pa < 0) return 0;
+    if (this.ram !== null) {
+      const page = this.ram.ramPage(pa);
+      if (page !== null) {
+        if ((this.state.cr0 & Cr0.PG) === 0 || !this.implicitSupervisor) {
+          const i = (lin >>> 12) & TLB_MASK;
+          this.tlbRTag[i] = lin >>> 12;
+          this.tlbRPage[i] = page;
+        }
+        const o = pa & 0xfff;
+        return size === 2 ? page[o] | (page[o + 1] << 8) : (page[o] | (page[o + 1] << 8) | (page[o + 2] << 16) | (page[o + 3] << 24)) >>> 0;
+      }
+    }
+    return size === 2 ? this.mem.read16(pa) & 0xffff : this.mem.read32(pa) >>> 0;
+  }
+
+  /** Slow path of a 2- or 4-byte write inside one page (see {@link rdLinSlowSized}). */
+  private wrLinSlowSized(lin: number, size: number, v: number): void {
+    const pa = this.translate(lin, 1);
+    if (pa < 0) return;
+    if (this.ram !== null) {
+      const page = this.ram.ramPage(pa);
+      if (page !== null) {
+        if ((this.state.cr0 & Cr0.PG) === 0 || !this.implicitSupervisor) {
+          const i = (lin >>> 12) & TLB_MASK;
+          this.tlbWTag[i] = lin >>> 12;
+          this.tlbWPage[i] = page;
+        }
+        const o = pa & 0xfff;
+        page[o] = v; page[o + 1] = v >>> 8;
+        if (size === 4) { page[o + 2] = v >>> 16; page[o + 3] = v >>> 24; }
+        return;
+      }
+    }
+    if (size === 2) this.mem.write16(pa, v & 0xffff); else this.mem.write32(pa, v >>> 0);
   }
 
   /** Ensure a write to `[lin, lin+size)` can proceed (page-level), so multi-byte writes never half-complete. */
@@ -484,6 +529,7 @@ export class Cpu extends LazyFlags {
       const i = (lin >>> 12) & TLB_MASK;
       if (this.tlbWTag[i] === lin >>> 12) { const p = this.tlbWPage[i]; p[o] = v; p[o + 1] = v >>> 8; return; }
     }
+    if (o < 0xfff) { this.wrLinSlowSized(lin, 2, v); return; }
     if (!this.probeWrite(lin, 2)) return;
     this.wrLin8(lin, v);
     this.wrLin8(lin + 1, v >>> 8);
@@ -495,6 +541,7 @@ export class Cpu extends LazyFlags {
       const i = (lin >>> 12) & TLB_MASK;
       if (this.tlbWTag[i] === lin >>> 12) { const p = this.tlbWPage[i]; p[o] = v; p[o + 1] = v >>> 8; p[o + 2] = v >>> 16; p[o + 3] = v >>> 24; return; }
     }
+    if (o < 0xffd) { this.wrLinSlowSized(lin, 4, v); return; }
     if (!this.probeWrite(lin, 4)) return;
     this.wrLin8(lin, v);
     this.wrLin8(lin + 1, v >>> 8);
