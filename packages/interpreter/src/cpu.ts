@@ -1138,6 +1138,7 @@ export class Cpu extends LazyFlags {
       fpu: {
         control: this.fpu.control, status: this.fpu.statusWord(), tag: this.fpu.tagWord(),
         regs: Array.from(this.fpu.regs, (v) => (Object.is(v, -0) ? '-0' : String(v))),
+        raw: Array.from(this.fpu.rawValid, (ok, i): [number, number, number, number] => [ok, this.fpu.rawLo[i], this.fpu.rawHi[i], this.fpu.rawSe[i]]),
       },
     };
   }
@@ -1154,7 +1155,11 @@ export class Cpu extends LazyFlags {
     this.clockSynced = s.instret;
     this.fpu.control = s.fpu.control; this.fpu.status = s.fpu.status & ~0x3800; this.fpu.top = (s.fpu.status >>> 11) & 7;
     this.fpu.setTagWord(s.fpu.tag);
-    for (let i = 0; i < 8; i++) this.fpu.regs[i] = Number(s.fpu.regs[i]);
+    for (let i = 0; i < 8; i++) {
+      this.fpu.regs[i] = Number(s.fpu.regs[i]);
+      const r = s.fpu.raw[i];
+      this.fpu.rawValid[i] = r[0]; this.fpu.rawLo[i] = r[1]; this.fpu.rawHi[i] = r[2]; this.fpu.rawSe[i] = r[3];
+    }
     this.fault = false; this.pendingExit = false;
     this.loadFromState();
   }
@@ -1197,7 +1202,7 @@ export interface InterpreterSnapshot {
   tscOffset: number;
   instret: number;
   /** x87: control/status/tag words and R0–R7 as decimal strings (NaN/Infinity survive JSON). */
-  fpu: { control: number; status: number; tag: number; regs: string[] };
+  fpu: { control: number; status: number; tag: number; regs: string[]; raw: [number, number, number, number][] };
 }
 
 /** Prefix bytes of the legacy encoding (Intel SDM Vol. 2A, 2.1.1). */
