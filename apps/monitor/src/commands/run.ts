@@ -59,16 +59,16 @@ function readImage(path: string, what: string): Uint8Array {
 }
 
 /** Where COM1 output goes. */
-interface SerialSink { write(byte: number): void; flush(): void; close(): void; captured: string }
+interface SerialSink { write(byte: number): void; flush(): void; close(): void; captured: string; lastByte: number }
 
 function serialSink(spec: string, io: CliIo, capture: boolean): SerialSink {
   const decoder = new TextDecoder('utf-8');
   let pending: number[] = [];
-  if (spec === 'none') return { write: () => {}, flush: () => {}, close: () => {}, captured: '' };
+  if (spec === 'none') return { write: () => {}, flush: () => {}, close: () => {}, captured: '', lastByte: -1 };
   if (spec === 'stdio') {
     const sink: SerialSink = {
-      captured: '',
-      write(b) { pending.push(b); if (b === 10 || pending.length >= 4096) sink.flush(); },
+      captured: '', lastByte: -1,
+      write(b) { pending.push(b); sink.lastByte = b; if (b === 10 || pending.length >= 4096) sink.flush(); },
       flush() {
         if (pending.length === 0) return;
         const text = decoder.decode(Uint8Array.from(pending), { stream: true });
@@ -84,8 +84,8 @@ function serialSink(spec: string, io: CliIo, capture: boolean): SerialSink {
     let fd: number;
     try { fd = openSync(path, 'w'); } catch { throw new OptionError('OPTION_INVALID', `--serial ${spec}: cannot open ${path} for writing`); }
     const sink: SerialSink = {
-      captured: '',
-      write(b) { pending.push(b); if (pending.length >= 4096) sink.flush(); },
+      captured: '', lastByte: -1,
+      write(b) { pending.push(b); sink.lastByte = b; if (pending.length >= 4096) sink.flush(); },
       flush() { if (pending.length > 0) { writeSync(fd, Uint8Array.from(pending)); pending = []; } },
       close() { sink.flush(); closeSync(fd); },
     };
@@ -237,6 +237,8 @@ export function runCommand(image: string | undefined, o: RunOptions, io: CliIo, 
       detail: result.detail, processExitCode: code, ...(capture ? { serial: serial.captured } : {}), stats,
     }, null, 2)}\n`);
   } else {
+    // keep the statistics on their own lines after a guest line without a newline
+    if (o.stats === true && o.serial === 'stdio' && serial.lastByte !== -1 && serial.lastByte !== 10) io.out('\n');
     if (o.stats === true) printStats(io, stats);
     if (message !== null) io.err(`x86kit: ${message}\n`);
   }
