@@ -340,7 +340,7 @@ export class IntelFormatter {
     }
     if (code === Code.INVALID) return this.upper ? '(BAD)' : '(bad)';
     if (insn.code === Code.Nopw && insn.bitness === 16) return this.upper ? 'NOP' : 'nop';
-    if (insn.code === Code.Nopd && insn.bitness === 16) return this.upper ? 'XCHG EAX,EAX' : `xchg eax${this.sep}eax`;
+    if (insn.code === Code.Nopd && insn.bitness === 16) return `${this.kw('xchg')}${this.regText[Register.EAX] ?? ''}${this.sep}${this.regText[Register.EAX] ?? ''}`;
     if (insn.code === Code.Nopw) return `${this.prefixes(insn)}${this.kw('xchg')}${this.regText[Register.AX] ?? ''}${this.sep}${this.regText[Register.AX] ?? ''}`;
     if (insn.code === Code.Nopq) return `${this.prefixes(insn)}${this.kw('xchg')}${this.regText[Register.RAX] ?? ''}${this.sep}${this.regText[Register.RAX] ?? ''}`;
     let s = this.sizePrefixes(insn) + this.segWord(insn) + this.prefixes(insn);
@@ -640,6 +640,7 @@ export class IntelFormatter {
       // Only the form that differs from the mode's default operand size is marked.
       return this.memSizeStyle !== MemorySizeStyle.Never && insn.operandSize !== (insn.bitness === 16 ? 16 : 32);
     }
+    if (insn.mnemonic === Mnemonic.Cldemote) return false; // a hint: iced writes no size
     switch (this.memSizeStyle) {
       case MemorySizeStyle.Always: return true;
       case MemorySizeStyle.Never: return false;

@@ -244,7 +244,7 @@ export class DiffFuzzer {
   /** Second style: memory sizes always, branch size, signed immediates, absolute RIP targets, space after comma, upper case. */
   private readonly icedAlt: IcedFormatter;
   private readonly oursAlt = new IntelFormatter({
-    memorySize: MemorySizeStyle.Always, showBranchSize: true, signedImmediates: true, ripRelative: false, spaceAfterComma: true, uppercase: true,
+    memorySize: MemorySizeStyle.Always, showBranchSize: true, signedImmediates: true, ripRelative: false, spaceAfterComma: true, uppercase: true, uppercaseHex: true,
   });
   private readonly insn = new Instruction();
   private readonly ip: bigint;
