@@ -2,61 +2,16 @@
  * `@x86kit/interpreter` behind the runner's two engine shapes: test-utils' `StepEngine` (for
  * SingleStepTests) and the lockstep {@link Engine}.
  */
-import { PhysicalMemoryBus, Seg, type CpuSnapshot } from '@x86kit/core';
-import { Cpu, RunStatus } from '@x86kit/interpreter';
-import type { MooReg16, StepEngine } from '@x86kit/test-utils';
+import { PhysicalMemoryBus, type CpuSnapshot } from '@x86kit/core';
+import { Cpu, RunStatus, SingleStepAdapter } from '@x86kit/interpreter';
+import type { StepEngine } from '@x86kit/test-utils';
 import { ALL_GROUPS, type Engine, type LockstepGuest, type StateGroup } from '../lockstep/engine.js';
 
-const SEGS: Partial<Record<MooReg16, number>> = { cs: Seg.CS, ss: Seg.SS, ds: Seg.DS, es: Seg.ES };
-const GPRS: Partial<Record<MooReg16, number>> = { ax: 0, cx: 1, dx: 2, bx: 3, sp: 4, bp: 5, si: 6, di: 7 };
-
 /**
- * The interpreter on a private 16 MiB bus, real mode, no A20 wrap, driven by SingleStepTests
- * register names. Only bytes the harness touched are cleared between tests.
+ * The interpreter's own SingleStepTests adapter (real mode, private 16 MiB bus), typed as
+ * test-utils' `StepEngine`. One implementation serves the interpreter's tests and the runner.
  */
-export class InterpreterStepEngine implements StepEngine {
-  private readonly bus = new PhysicalMemoryBus();
-  private readonly cpu: Cpu;
-  private readonly touched = new Set<number>();
-
-  constructor(profile = 'p6') {
-    this.bus.mapRam(0, 16 << 20);
-    this.cpu = new Cpu({ memory: this.bus, profile });
-  }
-  resetForTest(): void {
-    for (const pa of this.touched) this.bus.write8(pa, 0);
-    this.touched.clear();
-    this.cpu.reset();
-  }
-  writePhys8(pa: number, value: number): void {
-    this.touched.add(pa);
-    this.bus.write8(pa, value);
-  }
-  readPhys8(pa: number): number {
-    this.touched.add(pa);
-    return this.bus.read8(pa);
-  }
-  setReg16(name: MooReg16, value: number): void {
-    const g = GPRS[name];
-    const s = SEGS[name];
-    if (g !== undefined) this.cpu.setReg(2, g, value);
-    else if (s !== undefined) this.cpu.loadSegReal(s, value);
-    else if (name === 'ip') this.cpu.eip = value & 0xffff;
-    else if (name === 'flags') this.cpu.setFlags(value);
-  }
-  getReg16(name: MooReg16): number {
-    const g = GPRS[name];
-    const s = SEGS[name];
-    if (g !== undefined) return this.cpu.getReg(2, g);
-    if (s !== undefined) return this.cpu.state.segSel[s];
-    if (name === 'ip') return this.cpu.eip & 0xffff;
-    if (name === 'flags') return this.cpu.getFlags() & 0xffff;
-    return 0;
-  }
-  runUntilHalt(maxInstructions: number): boolean {
-    return this.cpu.run(maxInstructions) === RunStatus.Halted;
-  }
-}
+export class InterpreterStepEngine extends SingleStepAdapter implements StepEngine {}
 
 /** The interpreter as a lockstep engine: RAM from 0 to `memSize`, no devices. */
 export class InterpreterEngine implements Engine {
