@@ -215,6 +215,28 @@ export class NestedPaging implements GpaTranslator {
   private readonly eAddr = new Float64Array(6);
   private readonly eLo = new Int32Array(6);
 
+  /** Low/high dwords of the entry last read by {@link readEntry} (no tuple allocation). */
+  private entryLo = 0;
+  private entryHi = 0;
+
+  /**
+   * Read the 8-byte nested-table entry at host-physical `ea` into `entryLo`/`entryHi`, straight
+   * from the RAM page when the memory exposes one, and count the memory reference.
+   */
+  private readEntry(ea: number, r: { memRefs: number }): void {
+    const page = this.ramPage === null ? null : this.ramPage(ea);
+    if (page !== null) {
+      const o = ea & 0xfff;
+      this.entryLo = page[o] | (page[o + 1] << 8) | (page[o + 2] << 16) | (page[o + 3] << 24);
+      this.entryHi = page[o + 4] | (page[o + 5] << 8) | (page[o + 6] << 16) | (page[o + 7] << 24);
+    } else {
+      this.entryLo = this.mem.read32(ea) | 0;
+      this.entryHi = this.mem.read32(ea + 4) | 0;
+    }
+    this.counters.values[NestedCounter.MemRefs]++;
+    r.memRefs++;
+  }
+
   private index(gLo: number, gHi: number, level: number): number {
     switch (level) {
       case 5: return (gHi >>> 16) & 0x1ff;
@@ -236,17 +258,9 @@ export class NestedPaging implements GpaTranslator {
     let n = 0, lo = 0, hi = 0, base = 0, shift = 12;
     for (;;) {
       const ea = tableBase + this.index(gLo, gHi, level) * 8;
-      const page = this.ramPage === null ? null : this.ramPage(ea);
-      if (page !== null) {
-        const o = ea & 0xfff;
-        lo = page[o] | (page[o + 1] << 8) | (page[o + 2] << 16) | (page[o + 3] << 24);
-        hi = page[o + 4] | (page[o + 5] << 8) | (page[o + 6] << 16) | (page[o + 7] << 24);
-      } else {
-        lo = mem.read32(ea) | 0;
-        hi = mem.read32(ea + 4) | 0;
-      }
-      this.counters.values[NestedCounter.MemRefs]++;
-      r.memRefs++;
+      this.readEntry(ea, r);
+      lo = this.entryLo;
+      hi = this.entryHi;
       this.eAddr[n] = ea; this.eLo[n] = lo; n++;
       if ((lo & Pte.P) === 0) return this.npf(gpa, ecBase, table, r);
       const ps = (lo & Pte.PS) !== 0 && level > 1;
@@ -301,17 +315,9 @@ export class NestedPaging implements GpaTranslator {
     let n = 0, lo = 0, hi = 0, base = 0, shift = 12;
     for (;;) {
       const ea = tableBase + this.index(gLo, gHi, level) * 8;
-      const page = this.ramPage === null ? null : this.ramPage(ea);
-      if (page !== null) {
-        const o = ea & 0xfff;
-        lo = page[o] | (page[o + 1] << 8) | (page[o + 2] << 16) | (page[o + 3] << 24);
-        hi = page[o + 4] | (page[o + 5] << 8) | (page[o + 6] << 16) | (page[o + 7] << 24);
-      } else {
-        lo = mem.read32(ea) | 0;
-        hi = mem.read32(ea + 4) | 0;
-      }
-      this.counters.values[NestedCounter.MemRefs]++;
-      r.memRefs++;
+      this.readEntry(ea, r);
+      lo = this.entryLo;
+      hi = this.entryHi;
       this.eAddr[n] = ea; this.eLo[n] = lo; n++;
       and &= lo;
       if ((lo & 7) === 0) return this.eptViolation(gpa, accBits, 0, table, r);
