@@ -28,7 +28,7 @@ for (const b of bitnesses) {
   const total = Object.values(r.counts).reduce((a, x) => a + x, 0);
   bad += total + r.exceptions + ex;
   process.stdout.write(`${b}-bit: ${r.count} inputs (seed ${seed}) in ${((performance.now() - t0) / 1000).toFixed(1)} s; ` +
-    `classes ${JSON.stringify(r.perClass)}; disagreements ${total}; host exceptions ${r.exceptions + ex}\n`);
+    `classes ${JSON.stringify(r.perClass)}; normalised ${JSON.stringify(r.normalised)}; disagreements ${total}; host exceptions ${r.exceptions + ex}\n`);
   for (const [k, v] of Object.entries(r.counts).sort((a, c) => c[1] - a[1])) process.stdout.write(`  ${k}: ${v}\n`);
   for (const s of r.samples) process.stdout.write(`    ${formatSample(s)}\n`);
 }
