@@ -20,3 +20,7 @@ export {
   SILICON_FLAGS_MASK, SILICON_RFLAGS_RF, siliconCorpusDir, parseSiliconTestLine, readSiliconFile, readSiliconMeta,
   readSiliconForms, listSiliconFiles, readSiliconCorpus, siliconFlagsCompareMask, siliconPageBytes,
 } from './silicon-corpus.js';
+export {
+  type IcedCheckInstruction, type IcedCheckDecoder, type IcedCheckOpKinds, type IcedCheckVocabulary, type IcedChecker,
+  createIcedChecker, icedVectorSkipReason,
+} from './iced-check.js';
