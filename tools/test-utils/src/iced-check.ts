@@ -88,9 +88,9 @@ export interface IcedCheckVocabulary {
 /** A checker bound to one decoder vocabulary; each function returns `''` when every field matches, else the differing fields. */
 export interface IcedChecker<I extends IcedCheckInstruction> {
   /** Decodes `v.bytes` at `v.ip` and compares error, code, mnemonic, length and (for valid lines) every operand, flag and constant offset. */
-  checkDecoderVector(d: IcedCheckDecoder<I>, insn: I, v: IcedDecoderVector): string;
+  readonly checkDecoderVector: (d: IcedCheckDecoder<I>, insn: I, v: IcedDecoderVector) => string;
   /** Same for a MemoryTest line (operand 0 is the memory operand, operand 1 a register), decoded at `ip`. */
-  checkMemoryVector(d: IcedCheckDecoder<I>, insn: I, v: IcedMemoryVector, ip: bigint): string;
+  readonly checkMemoryVector: (d: IcedCheckDecoder<I>, insn: I, v: IcedMemoryVector, ip: bigint) => string;
 }
 
 /** Why a line is not for a default-options (modern Intel) decoder, or `null` if it is. */
@@ -167,7 +167,7 @@ export function createIcedChecker<I extends IcedCheckInstruction>(voc: IcedCheck
   };
 
   return {
-    checkDecoderVector(d, insn, v) {
+    checkDecoderVector: (d, insn, v) => {
       d.setIp(v.ip);
       d.decodeInto(insn, v.bytes, 0);
       const len = Math.min(15, v.bytes.length);
@@ -215,7 +215,7 @@ export function createIcedChecker<I extends IcedCheckInstruction>(voc: IcedCheck
       return diffFields(got, want);
     },
 
-    checkMemoryVector(d, insn, v, ip) {
+    checkMemoryVector: (d, insn, v, ip) => {
       d.setIp(ip);
       d.decodeInto(insn, v.bytes, 0);
       const co = v.constantOffsets;
