@@ -8,6 +8,15 @@
  */
 import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { benchEnvironment, formatEnvironment, type BenchEnvironment } from './environment.js';
+
+export { benchEnvironment, formatEnvironment, type BenchEnvironment } from './environment.js';
+export {
+  type BenchLoop, BENCH_LOOPS, type BenchLoopsParams, DEFAULT_BENCH_LOOPS_PARAMS, MARK_END_OF_LOOP, MARK_END_OF_RUN,
+  loopIterations, roundInstructions, benchLoopsImage, type SerialMark, type LoopRound, type LoopTiming,
+  parseBenchLoopsMarks, type RoundStats, roundStats, loopLabel,
+} from './bench-loops.js';
+export { type V86Availability, v86Availability, type V86RunOptions, runMultibootOnV86 } from './v86.js';
 
 /** One measured number. */
 export interface BenchResult {
@@ -22,6 +31,27 @@ export interface BenchResult {
   ratio?: number;
   /** Extra facts (iterations, bytes, host...). */
   detail?: Record<string, string | number>;
+  /** A caveat printed under the table, e.g. that the anchor uses a JIT. */
+  note?: string;
+}
+
+/** A benchmark that could not run here, with the reason (printed and kept in the JSON). */
+export interface SkippedBench {
+  suite: string;
+  name: string;
+  reason: string;
+}
+
+/** The JSON written by {@link BenchSuite.finish}: `bench-results/<suite>.json`. */
+export interface BenchSuiteFile {
+  suite: string;
+  /** When the results were written. */
+  date: string;
+  node: string;
+  /** Host, runtime and load average when the suite started. */
+  environment: BenchEnvironment;
+  results: BenchResult[];
+  skipped: SkippedBench[];
 }
 
 /** A rate measurement: `fn` does `units` units of work per call. */
@@ -80,11 +110,21 @@ export function workspaceRoot(start = process.cwd()): string {
 export class BenchSuite {
   readonly name: string;
   readonly results: BenchResult[] = [];
+  readonly skipped: SkippedBench[] = [];
+  /** Taken when the suite is created, before any measurement. */
+  readonly environment: BenchEnvironment = benchEnvironment();
   private readonly options: MeasureOptions;
 
   constructor(name: string, options: MeasureOptions = {}) {
     this.name = name;
     this.options = options;
+  }
+
+  /** Record that `name` could not run here and why; `finish` prints it and keeps it in the JSON. */
+  skip(name: string, reason: string): SkippedBench {
+    const s: SkippedBench = { suite: this.name, name, reason };
+    this.skipped.push(s);
+    return s;
   }
 
   /** Record an already-measured value. */
@@ -105,11 +145,17 @@ export class BenchSuite {
 
   /** Print a table and write `bench-results/<suite>.json` under the workspace root. */
   finish(out: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): string {
+    out(formatEnvironment(this.environment));
     for (const line of formatTable(this.results)) out(line);
+    for (const line of formatNotes(this.results, this.skipped)) out(line);
     const dir = join(workspaceRoot(), 'bench-results');
     mkdirSync(dir, { recursive: true });
     const file = join(dir, `${this.name}.json`);
-    writeFileSync(file, `${JSON.stringify({ suite: this.name, date: new Date().toISOString(), node: process.version, results: this.results }, null, 2)}\n`);
+    const json: BenchSuiteFile = {
+      suite: this.name, date: new Date().toISOString(), node: process.version, environment: this.environment,
+      results: this.results, skipped: this.skipped,
+    };
+    writeFileSync(file, `${JSON.stringify(json, null, 2)}\n`);
     out(`wrote ${file}`);
     return file;
   }
@@ -119,7 +165,8 @@ function fmt(v: number | undefined): string {
   if (v === undefined) return '';
   if (v >= 100) return v.toFixed(0);
   if (v >= 10) return v.toFixed(1);
-  return v.toFixed(2);
+  if (v >= 0.1 || v === 0) return v.toFixed(2);
+  return v.toPrecision(2);
 }
 
 /** Render results as an aligned text table. */
@@ -130,4 +177,10 @@ export function formatTable(results: readonly BenchResult[]): string[] {
   }
   const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
   return rows.map((row) => row.map((cell, c) => (c >= 2 && c !== 3 && c !== 4 ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ').trimEnd());
+}
+
+/** Lines under a table: each distinct result note once, then one line per skipped benchmark. */
+export function formatNotes(results: readonly BenchResult[], skipped: readonly SkippedBench[] = []): string[] {
+  const notes = [...new Set(results.flatMap((r) => (r.note === undefined ? [] : [r.note])))].map((n) => `note: ${n}`);
+  return [...notes, ...skipped.map((s) => `${s.suite}: ${s.name} skipped: ${s.reason}`)];
 }

@@ -1,0 +1,93 @@
+/**
+ * v86 (npm `v86`, BSD-2-Clause, a devDependency of this package) as a benchmark anchor: boot a
+ * Multiboot kernel on it in this process and timestamp every byte the guest writes to COM1.
+ *
+ * v86 loads Multiboot kernels itself (`multiboot` option) and enters them in flat 32-bit
+ * protected mode without running any firmware, the same direct boot x86kit's `Machine` does,
+ * so no BIOS image is needed. v86 compiles hot guest code to WebAssembly (an x86→wasm JIT);
+ * `jit: false` selects its wasm interpreter instead (`disable_jit`).
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import type { SerialMark } from './bench-loops.js';
+
+/** Whether v86 can run here, and if not why. */
+export type V86Availability =
+  | { readonly available: true; readonly version: string; readonly wasmPath: string }
+  | { readonly available: false; readonly reason: string };
+
+/**
+ * Find v86: `X86KIT_SKIP_V86=1` turns it off; otherwise the `v86` package must resolve from
+ * this package and ship `build/v86.wasm`.
+ */
+export function v86Availability(): V86Availability {
+  if (process.env.X86KIT_SKIP_V86 === '1') return { available: false, reason: 'X86KIT_SKIP_V86=1 is set' };
+  const require = createRequire(import.meta.url);
+  let pkgJson: string;
+  try {
+    pkgJson = require.resolve('v86/package.json');
+  } catch {
+    return { available: false, reason: 'the npm package "v86" is not installed (it is a devDependency of @x86kit/bench: run pnpm install)' };
+  }
+  const version = (JSON.parse(readFileSync(pkgJson, 'utf8')) as { version: string }).version;
+  const wasmPath = join(dirname(pkgJson), 'build', 'v86.wasm');
+  try {
+    readFileSync(wasmPath, { flag: 'r' }).subarray(0, 4);
+  } catch {
+    return { available: false, reason: `v86 ${version} has no ${wasmPath}` };
+  }
+  return { available: true, version, wasmPath };
+}
+
+/** Options of {@link runMultibootOnV86}. */
+export interface V86RunOptions {
+  /** The Multiboot kernel (ELF or a.out kludge). */
+  readonly image: Uint8Array;
+  /** Kernel command line (Multiboot info `cmdline`). */
+  readonly cmdline?: string;
+  /** Guest RAM in bytes (default 32 MiB). */
+  readonly memorySize?: number;
+  /** Use v86's x86→wasm JIT (default true); false runs its interpreter only. */
+  readonly jit?: boolean;
+  /** The run is complete when the guest writes this byte to COM1. */
+  readonly endByte: number;
+  /** Give up after this much host time (default 120 s). */
+  readonly timeoutMs?: number;
+}
+
+/**
+ * Boot `image` on a fresh v86 instance and resolve with every COM1 byte up to `endByte`, each
+ * with the host time and v86's instruction counter when the guest wrote it (the UART raises
+ * `serial0-output-byte` synchronously from the OUT). The instance is destroyed afterwards.
+ */
+export async function runMultibootOnV86(options: V86RunOptions): Promise<SerialMark[]> {
+  const avail = v86Availability();
+  if (!avail.available) throw new Error(`v86 unavailable: ${avail.reason}`);
+  const { V86 } = await import('v86');
+  const buffer = options.image.slice().buffer;
+  const emulator = new V86({
+    wasm_path: avail.wasmPath,
+    multiboot: { buffer },
+    memory_size: options.memorySize ?? 32 << 20,
+    disable_jit: options.jit === false,
+    autostart: true,
+    ...(options.cmdline !== undefined ? { cmdline: options.cmdline } : {}),
+  });
+  const marks: SerialMark[] = [];
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`v86: no end marker after ${options.timeoutMs ?? 120_000} ms (${marks.length} bytes seen)`)), options.timeoutMs ?? 120_000);
+      emulator.add_listener('serial0-output-byte', (byte: number) => {
+        marks.push({ byte, timeMs: performance.now(), counter: emulator.get_instruction_counter() });
+        if (byte === options.endByte) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+  } finally {
+    await emulator.destroy();
+  }
+  return marks;
+}
