@@ -20,7 +20,7 @@ export {
   decodeGate, encodeGate, canLoadDataSegment, canLoadStackSegment, canTransferToCode, canUseCallGate,
   canEnterThroughCallGate, canUseSoftwareInterruptGate, ioPrivileged, isReturnToOuterLevel,
 } from './descriptors.js';
-export { type GuestMemory, type MmioDevice, PageKind, PhysicalMemoryBus, MemCounter, PHYS_LIMIT } from './memory.js';
+export { type GuestMemory, type MmioDevice, type CodeWriteObserver, codeLineMask, PageKind, PhysicalMemoryBus, MemCounter, PHYS_LIMIT } from './memory.js';
 export { type PortIoDevice, type PortObserver, IoBus } from './io.js';
 export { type IrqLine, type InterruptSource, NO_IRQ, IrqLatch, CallbackIrqLine } from './irq.js';
 export { type Clock, Timer, type VirtualClockOptions, VirtualClock } from './clock.js';

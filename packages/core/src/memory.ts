@@ -46,6 +46,25 @@ export const PHYS_LIMIT = 0x1_0000_0000;
 
 const EMPTY_PAGE = new Uint8Array(PAGE_SIZE); // reads of untouched RAM
 
+/**
+ * Told when a page that a CPU caches decoded instructions from is written by anyone (another
+ * CPU's bus access, a device, DMA, a loader): the CPU drops that page's decoded instructions so
+ * self-modifying and freshly loaded code runs as written. See {@link PhysicalMemoryBus.watchCode}.
+ */
+export interface CodeWriteObserver {
+  /** `page` (physical address >>> 12, after the A20 mask) was written; its code flag is already cleared. */
+  codePageWritten(page: number): void;
+}
+
+/**
+ * The {@link PhysicalMemoryBus.codePages} bits of bytes `[offset, offset + length)` of a page
+ * (`offset` 0–4095, `length` ≥ 1, inside the page): one bit per 128-byte line.
+ */
+export function codeLineMask(offset: number, length: number): number {
+  const a = offset >>> 7, b = (offset + length - 1) >>> 7;
+  return ((b >= 31 ? 0 : 1 << (b + 1)) - (1 << a)) | 0;
+}
+
 /** Counters kept by {@link PhysicalMemoryBus}. */
 export const MemCounter = { MmioReads: 0, MmioWrites: 1, RomWritesIgnored: 2, UnmappedReads: 3, UnmappedWrites: 4 } as const;
 
@@ -68,6 +87,31 @@ export class PhysicalMemoryBus implements GuestMemory {
   readonly counters = new Float64Array(5);
   /** Bytes of host memory allocated for guest RAM so far. */
   allocatedBytes = 0;
+  /**
+   * Per 4 KiB page (after the A20 mask): a mask of the 128-byte lines (bit n = bytes
+   * `n*128 .. n*128+127`) holding instructions some {@link CodeWriteObserver} has decoded and
+   * cached. Null until the first {@link watchCode}; a write then costs one load and test, and a
+   * write that touches a flagged line clears the page's mask and tells every observer (data
+   * stored next to code, e.g. a stack below the code on the same page, does not). Observers set
+   * bits themselves ({@link codeLineMask}) and check their own direct stores the same way.
+   */
+  codePages: Int32Array | null = null;
+  private codeObservers: CodeWriteObserver[] = [];
+
+  /** Register an observer of writes to code lines; returns the shared {@link codePages} masks. */
+  watchCode(observer: CodeWriteObserver): Int32Array {
+    this.codePages ??= new Int32Array(PAGES);
+    if (!this.codeObservers.includes(observer)) this.codeObservers.push(observer);
+    return this.codePages;
+  }
+
+  /** A write hit a code line of page `p`: clear the page's mask and tell every observer. */
+  codeWritten(p: number): void {
+    const map = this.codePages;
+    if (map !== null) map[p] = 0;
+    const obs = this.codeObservers;
+    for (let i = 0; i < obs.length; i++) obs[i].codePageWritten(p);
+  }
 
   /** Map `length` bytes of zeroed RAM at `base` (both 4 KiB aligned). */
   mapRam(base: number, length: number): void {
@@ -215,6 +259,7 @@ export class PhysicalMemoryBus implements GuestMemory {
     if (kind === PageKind.Ram) {
       const page = this.pages[p] ?? this.allocate(p);
       page[pa & PAGE_MASK] = value;
+      if (this.codePages !== null && (this.codePages[p] & codeLineMask(pa & PAGE_MASK, 1)) !== 0) this.codeWritten(p);
     } else if (kind === PageKind.Mmio) {
       this.mmioWrite(p, pa, 1, value & 0xff);
     } else if (kind === PageKind.Rom) {
@@ -233,6 +278,7 @@ export class PhysicalMemoryBus implements GuestMemory {
     if (kind === PageKind.Ram) {
       const page = this.pages[p] ?? this.allocate(p);
       page[o] = value; page[o + 1] = value >>> 8;
+      if (this.codePages !== null && (this.codePages[p] & codeLineMask(o, 2)) !== 0) this.codeWritten(p);
     } else if (kind === PageKind.Mmio) {
       this.mmioWrite(p, pa, 2, value & 0xffff);
     } else if (kind === PageKind.Rom) {
@@ -251,6 +297,7 @@ export class PhysicalMemoryBus implements GuestMemory {
     if (kind === PageKind.Ram) {
       const page = this.pages[p] ?? this.allocate(p);
       page[o] = value; page[o + 1] = value >>> 8; page[o + 2] = value >>> 16; page[o + 3] = value >>> 24;
+      if (this.codePages !== null && (this.codePages[p] & codeLineMask(o, 4)) !== 0) this.codeWritten(p);
     } else if (kind === PageKind.Mmio) {
       this.mmioWrite(p, pa, 4, value >>> 0);
     } else if (kind === PageKind.Rom) {
@@ -294,6 +341,7 @@ export class PhysicalMemoryBus implements GuestMemory {
       if (kind === PageKind.Ram) {
         const page = this.pages[p] ?? this.allocate(p);
         page.set(src.subarray(i, i + n), o);
+        if (this.codePages !== null && (this.codePages[p] & codeLineMask(o, n)) !== 0) this.codeWritten(p);
       } else {
         for (let k = 0; k < n; k++) this.write8(addr + k, src[i + k]);
       }
@@ -317,6 +365,7 @@ export class PhysicalMemoryBus implements GuestMemory {
       const n = Math.min(PAGE_SIZE - o, data.length - i);
       const page = this.pages[p] ?? this.allocate(p);
       page.set(data.subarray(i, i + n), o);
+      if (this.codePages !== null && (this.codePages[p] & codeLineMask(o, n)) !== 0) this.codeWritten(p);
     }
   }
 

@@ -235,12 +235,12 @@ describe('intercepts and counters', () => {
   });
 
   it('an unimplemented opcode raises #UD in the guest and is counted', () => {
-    const { bus, cpu } = realMachine([0x0f, 0x6f, 0xc0]); // movq mm0, mm0 (MMX not implemented)
+    const { bus, cpu } = realMachine([0x0f, 0x58, 0xc0]); // addps xmm0, xmm0 (SSE not implemented)
     bus.load(6 * 4, Uint8Array.of(0x00, 0x7d, 0x00, 0x00));
     bus.load(0x7d00, Uint8Array.of(0xf4));
     expect(cpu.run(10)).toBe(RunStatus.Halted);
     expect(cpu.counters.exceptions[Exc.UD]).toBe(1);
-    expect(cpu.counters.unimplemented[0x16f]).toBe(1);
+    expect(cpu.counters.unimplemented[0x158]).toBe(1);
   });
 });
 

@@ -11,16 +11,18 @@
 import {
   CpuState, Cr0, Exc, Rflags, Seg, SegAttr, type GuestMemory, IoBus, type InterruptSource, VirtualClock,
   combineExceptions, DeliveryOutcome, hasErrorCode, withinLimit, attrIsExpandDown, attrIsReadable, attrIsWritable,
-  exceptionKind, ExcKind, Msr,
+  exceptionKind, ExcKind, Msr, PhysicalMemoryBus, type CodeWriteObserver, codeLineMask,
 } from '@x86kit/core';
 import { LazyFlags } from './flags.js';
 import { RunStatus, InsnClass, INSN_CLASS_COUNT, ExitKind } from './constants.js';
-import { OPS, LOCKABLE } from './exec.js';
+import { pickHandler } from './exec.js';
 import { deliverProtected, type EventKind, EventType } from './system.js';
 import { type CpuProfile, CPU_PROFILES } from './profiles.js';
 import { Mmu, Access } from '@x86kit/mmu';
 import { Fpu } from './fpu.js';
-import { Decoder, Instruction, virtClassOfInstruction } from '@x86kit/decoder';
+import { simdSnapshot, simdRestore, type SimdSnapshot } from './fxsave.js';
+import { Decoder, Instruction } from '@x86kit/decoder';
+import { CodePage, DecodedInsn, DecoderError, FetchWindow, fillRecord } from './decode-cache.js';
 
 /** Construction options of {@link Cpu}. */
 export interface CpuOptions {
@@ -52,6 +54,8 @@ const TLB_BITS = 10;
 const TLB_SIZE = 1 << TLB_BITS;
 const TLB_MASK = TLB_SIZE - 1;
 const EMPTY_PAGE = new Uint8Array(4096);
+const NO_CODE = new CodePage(-1, false, EMPTY_PAGE);
+NO_CODE.valid = false;
 
 /** Intercept exit details (filled when {@link Cpu.run} returns {@link RunStatus.Intercept}). */
 export class ExitInfo {
@@ -82,7 +86,7 @@ export class CpuCounters {
 }
 
 /** An x86 CPU (i686 integer core; see the README for what is modelled). */
-export class Cpu extends LazyFlags {
+export class Cpu extends LazyFlags implements CodeWriteObserver {
   readonly state: CpuState;
   readonly r: Int32Array;
   readonly mem: GuestMemory;
@@ -113,9 +117,14 @@ export class Cpu extends LazyFlags {
   mod = 0;
   reg = 0;
   rm = 0;
-  /** Effective segment and offset of a memory operand (valid when mod ≠ 3). */
+  /** Effective segment and offset of a memory operand (valid when mod ≠ 3, after {@link modrm}). */
   eaSeg = 0;
   eaOff = 0;
+  /** First and second immediate of the current instruction (see {@link DecodedInsn.imm}). */
+  imm = 0;
+  imm2 = 0;
+  /** The decoded record being executed. */
+  cur: DecodedInsn = new DecodedInsn();
 
   // ---- mode caches (recomputed by updateMode) -----------------------------------------
   /** CR0.PE. */
@@ -167,10 +176,6 @@ export class Cpu extends LazyFlags {
   interceptVirtClasses = 0;
   /** Set by a monitor to execute the instruction that just caused a `VirtClass` exit natively once. */
   skipVirtIntercept = false;
-  private virtDecoder16: Decoder | null = null;
-  private virtDecoder32: Decoder | null = null;
-  private readonly virtInsn = new Instruction();
-  private readonly virtBytes = new Uint8Array(15);
   readonly exit = new ExitInfo();
 
   // ---- counters, MSRs -------------------------------------------------------------------
@@ -194,9 +199,28 @@ export class Cpu extends LazyFlags {
   private readonly tlbWTag = new Int32Array(TLB_SIZE).fill(-1);
   private readonly tlbRPage: Uint8Array[] = new Array<Uint8Array>(TLB_SIZE).fill(EMPTY_PAGE);
   private readonly tlbXTag = new Int32Array(TLB_SIZE).fill(-1);
-  private readonly tlbXPage: Uint8Array[] = new Array<Uint8Array>(TLB_SIZE).fill(EMPTY_PAGE);
+  /** Fetch entries point at the decode cache of the physical page (for the current code size). */
+  private readonly tlbXCode: CodePage[] = new Array<CodePage>(TLB_SIZE).fill(NO_CODE);
   private readonly tlbWPage: Uint8Array[] = new Array<Uint8Array>(TLB_SIZE).fill(EMPTY_PAGE);
+  /** Physical page of each write entry (index into {@link codeLines}: stores into code lines invalidate). */
+  private readonly tlbWPpn = new Int32Array(TLB_SIZE);
   private a20Seen = 0xffffffff;
+
+  // ---- decode cache ---------------------------------------------------------------------
+  /** The bus when it is a `PhysicalMemoryBus` (decoded code is cached only in its RAM pages). */
+  private readonly bus: PhysicalMemoryBus | null;
+  /**
+   * The bus's per-page masks of 128-byte lines holding cached code (shared by every CPU on the
+   * bus; a one-entry zero array when the memory is not a `PhysicalMemoryBus`).
+   */
+  private readonly codeLines: Int32Array;
+  /** Decoded pages by `ppn * 2 + code32`. */
+  private readonly codePages = new Map<number, CodePage>();
+  private readonly window = new FetchWindow(new Instruction(), new Decoder({ bitness: 16 }), new Decoder({ bitness: 32 }));
+  /** Record for instructions that are not cached (page-crossing, or outside RAM). */
+  private readonly scratch = new DecodedInsn();
+  /** Instructions decoded (cache misses), for statistics. */
+  decodes = 0;
 
   constructor(options: CpuOptions) {
     super();
@@ -205,6 +229,8 @@ export class Cpu extends LazyFlags {
     this.mem = options.memory;
     const m = options.memory as unknown as Partial<RamPageSource>;
     this.ram = typeof m.ramPage === 'function' ? (options.memory as unknown as RamPageSource) : null;
+    this.bus = options.memory instanceof PhysicalMemoryBus ? options.memory : null;
+    this.codeLines = this.bus !== null ? this.bus.watchCode(this) : new Int32Array(1);
     this.io = options.io ?? new IoBus();
     this.interrupts = options.interrupts ?? NO_INTERRUPTS;
     this.clock = options.clock ?? new VirtualClock();
@@ -259,7 +285,10 @@ export class Cpu extends LazyFlags {
     const oldCpl = this.cpl;
     this.cpl = !this.pe ? 0 : this.vm ? 3 : (st.segAttr[Seg.CS] >>> SegAttr.DPL_SHIFT) & 3;
     if (this.pe && !this.vm) this.cpl = st.segSel[Seg.CS] & 3;
+    const oldCode32 = this.code32;
     this.code32 = this.pe && !this.vm ? (st.segAttr[Seg.CS] & SegAttr.DB) !== 0 : (st.segAttr[Seg.CS] & SegAttr.DB) !== 0 && !this.vm;
+    // fetch entries point at decoded pages of one code size
+    if (oldCode32 !== this.code32) this.tlbXTag.fill(-1);
     this.stack32 = (st.segAttr[Seg.SS] & SegAttr.DB) !== 0 && !this.vm;
     this.csBase = st.segBase[2 * Seg.CS];
     this.csLimit = st.segLimit[Seg.CS];
@@ -475,18 +504,41 @@ export class Cpu extends LazyFlags {
     if (this.ram !== null) {
       const page = this.ram.ramPage(pa);
       if (page !== null) {
-        if ((this.state.cr0 & Cr0.PG) === 0 || !this.implicitSupervisor) {
-          const i = (lin >>> 12) & TLB_MASK;
-          this.tlbWTag[i] = lin >>> 12;
-          this.tlbWPage[i] = page;
-        }
         const o = pa & 0xfff;
         page[o] = v; page[o + 1] = v >>> 8;
         if (size === 4) { page[o + 2] = v >>> 16; page[o + 3] = v >>> 24; }
+        this.wroteRamPage(lin, pa, page, size);
         return;
       }
     }
     if (size === 2) this.mem.write16(pa, v & 0xffff); else this.mem.write32(pa, v >>> 0);
+  }
+
+  /**
+   * After a store into RAM page `page` (physical `pa`) through the slow path: if the page holds
+   * decoded code, invalidate it (every CPU on the bus is told: self-modifying code takes effect
+   * from the next instruction on, P6-style precise detection); otherwise install the direct
+   * write entry so further stores to the page take the fast path.
+   */
+  private wroteRamPage(lin: number, pa: number, page: Uint8Array, size: number): void {
+    let ppn = 0;
+    if (this.bus !== null) {
+      ppn = (pa & this.bus.a20Mask) >>> 12;
+      const m = this.codeLines[ppn];
+      if (m !== 0 && (m & codeLineMask(pa & 0xfff, size)) !== 0) this.bus.codeWritten(ppn);
+    }
+    if ((this.state.cr0 & Cr0.PG) === 0 || !this.implicitSupervisor) {
+      const i = (lin >>> 12) & TLB_MASK;
+      this.tlbWTag[i] = lin >>> 12;
+      this.tlbWPage[i] = page;
+      this.tlbWPpn[i] = ppn;
+    }
+  }
+
+  /** A fast-path store of `size` bytes at page offset `o` through write entry `i` hit a page with code: check its lines. */
+  private codeStore(i: number, o: number, size: number): void {
+    const ppn = this.tlbWPpn[i];
+    if ((this.codeLines[ppn] & codeLineMask(o, size)) !== 0) (this.bus as PhysicalMemoryBus).codeWritten(ppn);
   }
 
   /** Ensure a write to `[lin, lin+size)` can proceed (page-level), so multi-byte writes never half-complete. */
@@ -502,7 +554,11 @@ export class Cpu extends LazyFlags {
   wrLin8(lin: number, v: number): void {
     lin >>>= 0;
     const i = (lin >>> 12) & TLB_MASK;
-    if (this.tlbWTag[i] === lin >>> 12) { this.tlbWPage[i][lin & 0xfff] = v; return; }
+    if (this.tlbWTag[i] === lin >>> 12) {
+      this.tlbWPage[i][lin & 0xfff] = v;
+      if (this.codeLines[this.tlbWPpn[i]] !== 0) this.codeStore(i, lin & 0xfff, 1);
+      return;
+    }
     this.wrLinSlow8(lin, v);
   }
   private wrLinSlow8(lin: number, v: number): void {
@@ -511,12 +567,8 @@ export class Cpu extends LazyFlags {
     if (this.ram !== null) {
       const page = this.ram.ramPage(pa);
       if (page !== null) {
-        if ((this.state.cr0 & Cr0.PG) === 0 || !this.implicitSupervisor) {
-          const i = (lin >>> 12) & TLB_MASK;
-          this.tlbWTag[i] = lin >>> 12;
-          this.tlbWPage[i] = page;
-        }
         page[pa & 0xfff] = v;
+        this.wroteRamPage(lin, pa, page, 1);
         return;
       }
     }
@@ -527,7 +579,11 @@ export class Cpu extends LazyFlags {
     const o = lin & 0xfff;
     if (o < 0xfff) {
       const i = (lin >>> 12) & TLB_MASK;
-      if (this.tlbWTag[i] === lin >>> 12) { const p = this.tlbWPage[i]; p[o] = v; p[o + 1] = v >>> 8; return; }
+      if (this.tlbWTag[i] === lin >>> 12) {
+        const p = this.tlbWPage[i]; p[o] = v; p[o + 1] = v >>> 8;
+        if (this.codeLines[this.tlbWPpn[i]] !== 0) this.codeStore(i, o, 2);
+        return;
+      }
     }
     if (o < 0xfff) { this.wrLinSlowSized(lin, 2, v); return; }
     if (!this.probeWrite(lin, 2)) return;
@@ -539,7 +595,11 @@ export class Cpu extends LazyFlags {
     const o = lin & 0xfff;
     if (o < 0xffd) {
       const i = (lin >>> 12) & TLB_MASK;
-      if (this.tlbWTag[i] === lin >>> 12) { const p = this.tlbWPage[i]; p[o] = v; p[o + 1] = v >>> 8; p[o + 2] = v >>> 16; p[o + 3] = v >>> 24; return; }
+      if (this.tlbWTag[i] === lin >>> 12) {
+        const p = this.tlbWPage[i]; p[o] = v; p[o + 1] = v >>> 8; p[o + 2] = v >>> 16; p[o + 3] = v >>> 24;
+        if (this.codeLines[this.tlbWPpn[i]] !== 0) this.codeStore(i, o, 4);
+        return;
+      }
     }
     if (o < 0xffd) { this.wrLinSlowSized(lin, 4, v); return; }
     if (!this.probeWrite(lin, 4)) return;
@@ -621,98 +681,141 @@ export class Cpu extends LazyFlags {
   // Instruction fetch and ModRM
   // ======================================================================================
 
-  fetch8(): number {
-    const off = this.eip;
-    if (off > this.csLimit) { this.gp(0); return 0; }
-    const lin = (this.csBase + off) >>> 0;
-    this.eip = off + 1;
+  /**
+   * The decoded record of the instruction at CS:EIP: from the fetch entry's decoded page when
+   * present (one tag compare, one slot load), else fetched and decoded by {@link fetchDecode}.
+   * Returns null after raising the fetch fault (#PF, or #GP(0) past the CS limit).
+   */
+  lookup(): DecodedInsn | null {
+    const eip = this.eip;
+    const lin = (this.csBase + eip) >>> 0;
     const i = (lin >>> 12) & TLB_MASK;
-    if (this.tlbXTag[i] === lin >>> 12) return this.tlbXPage[i][lin & 0xfff];
-    return this.fetchSlow(lin);
-  }
-  private fetchSlow(lin: number): number {
-    const pa = this.translate(lin, 2);
-    if (pa < 0) return 0;
-    if (this.ram !== null) {
-      const page = this.ram.ramPage(pa);
-      if (page !== null) {
-        const i = (lin >>> 12) & TLB_MASK;
-        this.tlbXTag[i] = lin >>> 12;
-        this.tlbXPage[i] = page;
-        return page[pa & 0xfff];
+    if (this.tlbXTag[i] === lin >>> 12) {
+      const cp = this.tlbXCode[i];
+      if (cp.valid) {
+        const slot = cp.slots[lin & 0xfff];
+        if (slot !== 0) {
+          const d = cp.insns[slot];
+          if (eip + d.len - 1 <= this.csLimit) return d;
+        }
       }
     }
-    return this.mem.read8(pa);
-  }
-  fetch16(): number {
-    const lo = this.fetch8();
-    return lo | (this.fetch8() << 8);
-  }
-  fetch32(): number {
-    const lo = this.fetch16();
-    return (lo | (this.fetch16() << 16)) >>> 0;
-  }
-  /** Fetch an immediate of `size` bytes (uint). */
-  fetchImm(size: number): number {
-    return size === 1 ? this.fetch8() : size === 2 ? this.fetch16() : this.fetch32();
+    return this.fetchDecode(lin);
   }
 
-  /** Fetch and decode a ModRM byte (and SIB/displacement), computing the effective address. */
-  modrm(): void {
-    const b = this.fetch8();
-    this.mod = b >>> 6;
-    this.reg = (b >>> 3) & 7;
-    this.rm = b & 7;
-    if (this.mod === 3) return;
-    if (this.as === 2) this.ea16(); else this.ea32();
-  }
-
-  private ea16(): void {
-    const g = this.r;
-    let off: number, seg: number = Seg.DS;
-    switch (this.rm) {
-      case 0: off = g[6] + g[12]; break; // BX+SI
-      case 1: off = g[6] + g[14]; break; // BX+DI
-      case 2: off = g[10] + g[12]; seg = Seg.SS; break; // BP+SI
-      case 3: off = g[10] + g[14]; seg = Seg.SS; break; // BP+DI
-      case 4: off = g[12]; break;
-      case 5: off = g[14]; break;
-      case 6:
-        if (this.mod === 0) { off = this.fetch16(); break; }
-        off = g[10]; seg = Seg.SS; break;
-      default: off = g[6]; break;
+  /** The decoded page for `ppn` in the current code size (created on first use). */
+  private codePageFor(ppn: number, mem: Uint8Array): CodePage {
+    const key = ppn * 2 + (this.code32 ? 1 : 0);
+    let cp = this.codePages.get(key);
+    if (cp === undefined || !cp.valid || cp.mem !== mem) {
+      cp = new CodePage(ppn, this.code32, mem);
+      this.codePages.set(key, cp);
     }
-    if (this.mod === 1) off += (this.fetch8() << 24) >> 24;
-    else if (this.mod === 2) off += this.fetch16();
-    this.eaOff = off & 0xffff;
-    this.eaSeg = this.segOvr >= 0 ? this.segOvr : seg;
+    return cp;
   }
 
-  private ea32(): void {
-    const g = this.r;
-    let off = 0, seg: number = Seg.DS;
-    let base = this.rm;
-    if (base === 4) {
-      const sib = this.fetch8();
-      const idx = (sib >>> 3) & 7;
-      base = sib & 7;
-      if (idx !== 4) off = g[2 * idx] << (sib >>> 6);
-      if (base === 5 && this.mod === 0) {
-        off += this.fetch32() | 0;
-      } else {
-        off += g[2 * base];
-        if (base === 4 || base === 5) seg = Seg.SS;
-      }
-    } else if (base === 5 && this.mod === 0) {
-      off = this.fetch32() | 0;
+  /**
+   * Fetch and decode the instruction at linear `lin` (= CS.base + EIP) with `@x86kit/decoder`.
+   * Bytes are read only as far as the instruction needs them: a fault on the next page (#PF,
+   * CR2 = its first byte) or past the CS limit (#GP(0)) is raised only when the instruction
+   * extends there, as on hardware. Instructions inside one RAM page are cached in its
+   * {@link CodePage}; page-crossing ones and code outside RAM are decoded into a scratch record.
+   */
+  private fetchDecode(lin: number): DecodedInsn | null {
+    const eip = this.eip;
+    if (eip > this.csLimit) { this.gp(0); return null; }
+    let avail = this.csLimit - eip + 1;
+    if (avail > 15) avail = 15;
+    const off = lin & 0xfff;
+    let n1 = 4096 - off;
+    if (n1 > avail) n1 = avail;
+    const i = (lin >>> 12) & TLB_MASK;
+    const w = this.window, buf = w.buf;
+    let cp: CodePage | null = null;
+    if (this.tlbXTag[i] === lin >>> 12) {
+      cp = this.tlbXCode[i];
+      if (!cp.valid) { cp = this.codePageFor(cp.ppn, cp.mem); this.tlbXCode[i] = cp; }
     } else {
-      off = g[2 * base];
-      if (base === 5) seg = Seg.SS;
+      const pa = this.translate(lin, 2);
+      if (pa < 0) return null;
+      const page = this.ram !== null ? this.ram.ramPage(pa) : null;
+      if (page !== null && this.bus !== null) {
+        cp = this.codePageFor(((pa & (this.ram as RamPageSource).a20Mask) >>> 12), page);
+        this.tlbXTag[i] = lin >>> 12;
+        this.tlbXCode[i] = cp;
+      } else if (page !== null) {
+        for (let k = 0; k < n1; k++) buf[k] = page[off + k];
+      } else {
+        for (let k = 0; k < n1; k++) buf[k] = this.mem.read8(pa + k);
+      }
     }
-    if (this.mod === 1) off += (this.fetch8() << 24) >> 24;
-    else if (this.mod === 2) off += this.fetch32() | 0;
-    this.eaOff = off >>> 0;
-    this.eaSeg = this.segOvr >= 0 ? this.segOvr : seg;
+    if (cp !== null) { const m = cp.mem; for (let k = 0; k < n1; k++) buf[k] = m[off + k]; }
+    this.decodes++;
+    let err = w.decode(n1, this.code32, eip);
+    let cross = false;
+    if (err === DecoderError.NoMoreBytes) {
+      if (n1 >= avail) { this.gp(0); return null; } // the instruction runs past the CS limit
+      // the instruction continues on the next page: fetch it now (its #PF reports that page)
+      const lin2 = (lin + n1) >>> 0;
+      const pa2 = this.translate(lin2, 2);
+      if (pa2 < 0) return null;
+      const page2 = this.ram !== null ? this.ram.ramPage(pa2) : null;
+      const n2 = avail - n1;
+      for (let k = 0; k < n2; k++) buf[n1 + k] = page2 !== null ? page2[(pa2 + k) & 0xfff] : this.mem.read8(pa2 + k);
+      err = w.decode(n1 + n2, this.code32, eip);
+      if (err === DecoderError.NoMoreBytes) { this.gp(0); return null; }
+      cross = true;
+    }
+    if (cross || cp === null) {
+      fillRecord(this.scratch, w.insn, buf, this.code32, pickHandler);
+      return this.scratch;
+    }
+    const d = new DecodedInsn();
+    fillRecord(d, w.insn, buf, this.code32, pickHandler);
+    cp.put(off, d);
+    // stores into these lines (by anyone) now invalidate the page
+    this.codeLines[cp.ppn] |= codeLineMask(off, d.len);
+    return d;
+  }
+
+  /** A page holding decoded code was written (by this CPU or through the bus): drop its records. */
+  codePageWritten(ppn: number): void {
+    const map = this.codePages;
+    let cp = map.get(ppn * 2);
+    if (cp !== undefined) { cp.valid = false; map.delete(ppn * 2); }
+    cp = map.get(ppn * 2 + 1);
+    if (cp !== undefined) { cp.valid = false; map.delete(ppn * 2 + 1); }
+  }
+
+  /** Drop every decoded instruction (after remapping guest RAM; `restore` does it). */
+  flushCodeCache(): void {
+    for (const cp of this.codePages.values()) cp.valid = false;
+    this.codePages.clear();
+    this.tlbXTag.fill(-1);
+  }
+
+  /**
+   * @deprecated Instruction bytes are no longer fetched by handlers: immediates are pre-decoded
+   * into {@link imm}/{@link imm2}. Returns the low byte of the first immediate (kept so handlers
+   * written against the byte-fetching decoder still work; use `c.imm`).
+   */
+  fetch8(): number { return this.imm & 0xff; }
+
+  /**
+   * Compute the effective address of the current instruction's memory operand from its
+   * pre-decoded form (base + index × scale + displacement, wrapped to the address size; the
+   * segment is the override or the base register's default) into {@link eaSeg}/{@link eaOff}.
+   * Handlers call it before their first memory access; nothing is fetched.
+   */
+  modrm(): void {
+    const d = this.cur;
+    if (d.mod === 3) return;
+    const g = this.r;
+    let off = d.eaDisp;
+    if (d.eaBase >= 0) off += g[2 * d.eaBase];
+    if (d.eaIndex >= 0) off += g[2 * d.eaIndex] << d.eaScale;
+    this.eaOff = d.as === 2 ? off & 0xffff : off >>> 0;
+    this.eaSeg = d.eaSeg;
   }
 
   /** Read the r/m operand (register or memory) of `size` bytes. */
@@ -1015,41 +1118,29 @@ export class Cpu extends LazyFlags {
       const bp = this.instructionBreakpoint();
       if (bp !== 0) return bp === 1; // #DB delivered before the instruction (2: triple fault or intercept)
     }
-    if (this.interceptVirtClasses !== 0) {
-      if (this.skipVirtIntercept) this.skipVirtIntercept = false;
-      else if (this.virtClassIntercept()) return false;
-    }
     this.startEip = this.eip;
+    const d = this.lookup();
+    if (d !== null) {
+      if (this.interceptVirtClasses !== 0) {
+        if (this.skipVirtIntercept) this.skipVirtIntercept = false;
+        else if ((d.virt & this.interceptVirtClasses) !== 0) {
+          // the decoder's virtualization class is the source of truth for sensitive instructions
+          const e = this.exit;
+          e.kind = ExitKind.VirtClass; e.code = d.virt; e.info1 = d.len; e.info2 = 0; e.opcode = d.code;
+          this.pendingExit = true;
+          return false;
+        }
+      }
+    }
     const tf = (this.flags & Rflags.TF) !== 0;
     const rf = (this.flags & Rflags.RF) !== 0;
-    this.segOvr = -1;
-    this.rep = 0;
-    this.lock = false;
-    const def = this.code32 ? 4 : 2;
-    this.os = def;
-    this.as = def;
-    let op = this.fetch8();
-    while (PREFIX[op] !== 0 && !this.fault) {
-      switch (op) {
-        case 0x26: this.segOvr = Seg.ES; break;
-        case 0x2e: this.segOvr = Seg.CS; break;
-        case 0x36: this.segOvr = Seg.SS; break;
-        case 0x3e: this.segOvr = Seg.DS; break;
-        case 0x64: this.segOvr = Seg.FS; break;
-        case 0x65: this.segOvr = Seg.GS; break;
-        case 0x66: this.os = 6 - def; break;
-        case 0x67: this.as = 6 - def; break;
-        case 0xf0: this.lock = true; break;
-        default: this.rep = op; break;
-      }
-      if (this.eip - this.startEip >= 15) { this.gp(0); break; }
-      op = this.fetch8();
-    }
-    if (op === 0x0f && !this.fault) op = 0x100 | this.fetch8();
-    this.opcode = op;
-    if (!this.fault) {
-      if (this.lock && !this.lockAllowed(op)) this.ud();
-      else OPS[op](this);
+    let op = -1;
+    if (d !== null) {
+      this.cur = d;
+      op = d.opcode;
+      this.opcode = op;
+      this.eip = this.startEip + d.len;
+      d.exec(this, d);
     }
     if (this.pendingExit) {
       this.fault = false;
@@ -1078,51 +1169,6 @@ export class Cpu extends LazyFlags {
     return true;
   }
 
-  /** Decode the next instruction with `@x86kit/decoder` and exit if its class is intercepted. */
-  private virtClassIntercept(): boolean {
-    // read up to 15 code bytes without faulting (a fetch fault is left to normal execution)
-    const st = this.state;
-    const cr2lo = st.cr2[0], cr2hi = st.cr2[1];
-    let n = 0;
-    for (; n < 15; n++) {
-      const off = this.eip + n;
-      if (off > this.csLimit) break;
-      const b = this.rdLin8((this.csBase + off) | 0);
-      if (this.fault) { this.fault = false; this.excVector = -1; st.cr2[0] = cr2lo; st.cr2[1] = cr2hi; break; }
-      this.virtBytes[n] = b;
-    }
-    if (n === 0) return false;
-    let d: Decoder;
-    if (this.code32) d = this.virtDecoder32 ??= new Decoder({ bitness: 32 });
-    else d = this.virtDecoder16 ??= new Decoder({ bitness: 16 });
-    d.setIp(this.eip);
-    const insn = this.virtInsn;
-    d.decodeInto(insn, n === 15 ? this.virtBytes : this.virtBytes.subarray(0, n), 0);
-    const cls = virtClassOfInstruction(insn);
-    if ((cls & this.interceptVirtClasses) === 0) return false;
-    const e = this.exit;
-    e.kind = ExitKind.VirtClass; e.code = cls; e.info1 = insn.length; e.info2 = 0; e.opcode = insn.code;
-    this.pendingExit = true;
-    return true;
-  }
-
-  private lockAllowed(op: number): boolean {
-    if (LOCKABLE[op] === 0) return false;
-    // peek the ModRM byte: memory destination required; some group members only
-    const save = this.eip;
-    const b = this.fetch8();
-    this.eip = save;
-    if (this.fault) return true;
-    if (b >>> 6 === 3) return false;
-    const reg = (b >>> 3) & 7;
-    if (op === 0xf6 || op === 0xf7) return reg === 2 || reg === 3;
-    if (op === 0xfe || op === 0xff) return reg < 2;
-    if (op === 0x1ba) return reg >= 4;
-    if (op === 0x1c7) return reg === 1;
-    if (op >= 0x80 && op <= 0x83) return reg !== 7;
-    return true;
-  }
-
   // ======================================================================================
   // Snapshots and counters
   // ======================================================================================
@@ -1140,6 +1186,7 @@ export class Cpu extends LazyFlags {
         regs: Array.from(this.fpu.regs, (v) => (Object.is(v, -0) ? '-0' : String(v))),
         raw: Array.from(this.fpu.rawValid, (ok, i): [number, number, number, number] => [ok, this.fpu.rawLo[i], this.fpu.rawHi[i], this.fpu.rawSe[i]]),
       },
+      simd: simdSnapshot(this.state, this.fpu),
     };
   }
   /** Restore a {@link snapshot}. */
@@ -1160,7 +1207,9 @@ export class Cpu extends LazyFlags {
       const r = s.fpu.raw[i];
       this.fpu.rawValid[i] = r[0]; this.fpu.rawLo[i] = r[1]; this.fpu.rawHi[i] = r[2]; this.fpu.rawSe[i] = r[3];
     }
+    if (s.simd !== undefined) simdRestore(this.state, this.fpu, s.simd);
     this.fault = false; this.pendingExit = false;
+    this.flushCodeCache(); // memory may have been restored behind the bus's back
     this.loadFromState();
   }
 
@@ -1203,11 +1252,7 @@ export interface InterpreterSnapshot {
   instret: number;
   /** x87: control/status/tag words and R0–R7 as decimal strings (NaN/Infinity survive JSON). */
   fpu: { control: number; status: number; tag: number; regs: string[]; raw: [number, number, number, number][] };
+  /** MXCSR, XMM0–7 and the x87 instruction/operand pointers (`fxsave.ts`); absent in older snapshots. */
+  simd?: SimdSnapshot;
 }
 
-/** Prefix bytes of the legacy encoding (Intel SDM Vol. 2A, 2.1.1). */
-const PREFIX: Uint8Array = (() => {
-  const t = new Uint8Array(256);
-  for (const b of [0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65, 0x66, 0x67, 0xf0, 0xf2, 0xf3]) t[b] = 1;
-  return t;
-})();

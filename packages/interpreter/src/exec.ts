@@ -14,6 +14,8 @@ import {
 } from './system.js';
 import { cpuid } from './profiles.js';
 import { x87, fwait } from './fpu.js';
+import { Code } from '@x86kit/decoder';
+import type { DecodedInsn, InsnHandler } from './decode-cache.js';
 
 /** Handler signature: one per table. */
 export type Handler = (c: Cpu) => void;
@@ -73,16 +75,14 @@ function aluGvEv(c: Cpu): void {
   if (op !== 7) c.setReg(s, c.reg, r);
 }
 function aluAlIb(c: Cpu): void {
-  const b = c.fetch8();
-  if (c.fault) return;
+  const b = c.imm;
   const op = (c.opcode >>> 3) & 7;
   const r = alu(c, op, c.r[0] & 0xff, b, 1);
   if (op !== 7) c.setReg(1, 0, r);
 }
 function aluAxIv(c: Cpu): void {
   const s = c.os;
-  const b = c.fetchImm(s);
-  if (c.fault) return;
+  const b = c.imm;
   const op = (c.opcode >>> 3) & 7;
   const r = alu(c, op, c.getReg(s, 0), b, s);
   if (op !== 7) c.setReg(s, 0, r);
@@ -186,16 +186,15 @@ OPS[0x63] = (c) => { // ARPL (protected mode only)
     c.setFlagBits(Rflags.ZF, 0);
   }
 };
-OPS[0x68] = (c) => { const v = c.fetchImm(c.os); if (!c.fault) c.push(c.os, v); };
-OPS[0x6a] = (c) => { const v = (c.fetch8() << 24) >> 24; if (!c.fault) c.push(c.os, v & widthMask(c.os)); };
-function imulTri(c: Cpu, immSize: number): void {
+OPS[0x68] = (c) => { c.push(c.os, c.imm); };
+OPS[0x6a] = (c) => { c.push(c.os, c.imm); }; // imm8 sign-extended to the operand size by the decoder
+function imulTri(c: Cpu): void {
   c.modrm();
   if (c.fault) return;
   const s = c.os;
   const a = sext(c.readRm(s), s);
   if (c.fault) return;
-  const b = immSize === 1 ? (c.fetch8() << 24) >> 24 : sext(c.fetchImm(s), s);
-  if (c.fault) return;
+  const b = sext(c.imm, s); // imm8 forms arrive sign-extended to the operand size
   imulStore(c, a, b, s, c.reg);
 }
 function imulStore(c: Cpu, a: number, b: number, s: number, dst: number): void {
@@ -212,8 +211,8 @@ function imulStore(c: Cpu, a: number, b: number, s: number, dst: number): void {
   c.setReg(s, dst, low);
   mulFlags(c, low, s, ovf);
 }
-OPS[0x69] = (c) => imulTri(c, c.os);
-OPS[0x6b] = (c) => imulTri(c, 1);
+OPS[0x69] = imulTri;
+OPS[0x6b] = imulTri;
 
 // ---------------------------------------------------------------------------------------
 // Jcc, group 1, TEST, XCHG, MOV, LEA, POP Ev
@@ -221,14 +220,10 @@ OPS[0x6b] = (c) => imulTri(c, 1);
 
 for (let cc = 0; cc < 16; cc++) {
   OPS[0x70 + cc] = (c) => {
-    const d = (c.fetch8() << 24) >> 24;
-    if (c.fault) return;
-    if (c.cond(cc)) c.jumpNear(c.eip + d);
+    if (c.cond(cc)) c.jumpNear(c.eip + c.imm);
   };
   OPS[0x180 + cc] = (c) => {
-    const d = c.os === 2 ? sext(c.fetch16(), 2) : c.fetch32() | 0;
-    if (c.fault) return;
-    if (c.cond(cc)) c.jumpNear(c.eip + d);
+    if (c.cond(cc)) c.jumpNear(c.eip + c.imm);
   };
   OPS[0x190 + cc] = (c) => { // SETcc
     c.modrm();
@@ -244,11 +239,10 @@ for (let cc = 0; cc < 16; cc++) {
   };
 }
 
-function group1(c: Cpu, size: number, immSize: number): void {
+function group1(c: Cpu, size: number): void {
   c.modrm();
   if (c.fault) return;
-  const imm = immSize === 1 && size !== 1 ? ((c.fetch8() << 24) >> 24) & widthMask(size) : c.fetchImm(size);
-  if (c.fault) return;
+  const imm = c.imm; // imm8 forms (83) arrive sign-extended and masked to the operand size
   const op = c.reg;
   if (c.mod === 3) { const r = alu(c, op, c.getReg(size, c.rm), imm >>> 0, size); if (op !== 7) c.setReg(size, c.rm, r); return; }
   if (op !== 7 && !c.checkWrite(c.eaSeg, c.eaOff, size)) return;
@@ -257,10 +251,10 @@ function group1(c: Cpu, size: number, immSize: number): void {
   if (op === 7) { alu(c, op, a, imm >>> 0, size); return; }
   c.wr(size, c.eaSeg, c.eaOff, alu(c, op, a, imm >>> 0, size));
 }
-OPS[0x80] = (c) => group1(c, 1, 1);
-OPS[0x81] = (c) => group1(c, c.os, c.os);
-OPS[0x82] = (c) => group1(c, 1, 1);
-OPS[0x83] = (c) => group1(c, c.os, 1);
+OPS[0x80] = (c) => group1(c, 1);
+OPS[0x81] = (c) => group1(c, c.os);
+OPS[0x82] = (c) => group1(c, 1);
+OPS[0x83] = (c) => group1(c, c.os);
 LOCKABLE[0x80] = LOCKABLE[0x81] = LOCKABLE[0x82] = LOCKABLE[0x83] = 1;
 
 OPS[0x84] = (c) => { c.modrm(); if (c.fault) return; const a = c.readRm(1); if (!c.fault) alu(c, 4, a, c.getReg(1, c.reg), 1); };
@@ -306,11 +300,7 @@ OPS[0x8e] = (c) => { // MOV Sreg, r/m
   if (c.reg === Seg.SS) c.shadow = true;
 };
 OPS[0x8f] = (c) => { // POP r/m (ESP is incremented before the address is computed: SDM POP)
-  const save = c.eip;
-  const peek = c.fetch8();
-  c.eip = save;
-  if (c.fault) return;
-  if (((peek >>> 3) & 7) !== 0) { c.ud(); return; }
+  if (c.reg !== 0) { c.ud(); return; }
   const s = c.os, sp = c.getSp();
   const v = c.rd(s, Seg.SS, sp);
   if (c.fault) return;
@@ -337,9 +327,7 @@ OPS[0x99] = (c) => { // CWD / CDQ
   if (c.os === 2) c.setReg(2, 2, (c.r[0] & 0x8000) !== 0 ? 0xffff : 0); else c.r[4] = c.r[0] >> 31;
 };
 OPS[0x9a] = (c) => { // CALL ptr16:16/32
-  const off = c.fetchImm(c.os);
-  const sel = c.fetch16();
-  if (c.fault) return;
+  const off = c.imm, sel = c.imm2;
   c.counters.byClass[InsnClass.FarTransfer]++;
   farCall(c, sel, off, c.os);
 };
@@ -377,14 +365,14 @@ OPS[0x9f] = (c) => { // LAHF
 // A0–AF: moffs, string instructions
 // ---------------------------------------------------------------------------------------
 
-function moffs(c: Cpu): number { return c.fetchImm(c.as); }
+function moffs(c: Cpu): number { return c.imm; }
 function dseg(c: Cpu): number { return c.segOvr >= 0 ? c.segOvr : Seg.DS; }
 OPS[0xa0] = (c) => { const o = moffs(c); if (c.fault) return; const v = c.rd8(dseg(c), o); if (!c.fault) c.setReg(1, 0, v); };
 OPS[0xa1] = (c) => { const o = moffs(c); if (c.fault) return; const v = c.rd(c.os, dseg(c), o); if (!c.fault) c.setReg(c.os, 0, v); };
 OPS[0xa2] = (c) => { const o = moffs(c); if (!c.fault) c.wr8(dseg(c), o, c.r[0]); };
 OPS[0xa3] = (c) => { const o = moffs(c); if (!c.fault) c.wr(c.os, dseg(c), o, c.getReg(c.os, 0)); };
-OPS[0xa8] = (c) => { const b = c.fetch8(); if (!c.fault) alu(c, 4, c.r[0] & 0xff, b, 1); };
-OPS[0xa9] = (c) => { const b = c.fetchImm(c.os); if (!c.fault) alu(c, 4, c.getReg(c.os, 0), b, c.os); };
+OPS[0xa8] = (c) => { alu(c, 4, c.r[0] & 0xff, c.imm, 1); };
+OPS[0xa9] = (c) => { alu(c, 4, c.getReg(c.os, 0), c.imm, c.os); };
 
 /** SI/DI/CX by address size. */
 function idx(c: Cpu, r: number): number { return c.as === 2 ? c.r[2 * r] & 0xffff : c.r[2 * r] >>> 0; }
@@ -478,8 +466,8 @@ OPS[0xaf] = (c) => scas(c, c.os);
 // ---------------------------------------------------------------------------------------
 
 for (let r = 0; r < 8; r++) {
-  OPS[0xb0 + r] = (c) => { const v = c.fetch8(); if (!c.fault) c.setReg(1, r, v); };
-  OPS[0xb8 + r] = (c) => { const v = c.fetchImm(c.os); if (!c.fault) c.setReg(c.os, r, v); };
+  OPS[0xb0 + r] = (c) => { c.setReg(1, r, c.imm); };
+  OPS[0xb8 + r] = (c) => { c.setReg(c.os, r, c.imm); };
   OPS[0x1c8 + r] = (c) => { // BSWAP
     const v = c.r[2 * r];
     if (c.os === 2) { c.setReg(2, r, 0); return; } // undefined; hardware clears the low word
@@ -493,7 +481,7 @@ function group2(c: Cpu, size: number, countKind: number): void {
   let count: number;
   if (countKind === 0) count = 1;
   else if (countKind === 1) count = c.r[2] & 0xff;
-  else { count = c.fetch8(); if (c.fault) return; }
+  else count = c.imm;
   if (c.mod !== 3 && !c.checkWrite(c.eaSeg, c.eaOff, size)) return;
   const v = c.readRm(size);
   if (c.fault) return;
@@ -516,7 +504,7 @@ function retNear(c: Cpu, imm: number): void {
   c.eip = target;
   c.setSp(c.spPlus(sp, c.os + imm));
 }
-OPS[0xc2] = (c) => { const n = c.fetch16(); if (!c.fault) retNear(c, n); };
+OPS[0xc2] = (c) => { retNear(c, c.imm); };
 OPS[0xc3] = (c) => retNear(c, 0);
 function loadFarPtr(c: Cpu, s: number): void { // LES/LDS/LSS/LFS/LGS
   c.modrm();
@@ -537,20 +525,17 @@ OPS[0xc6] = (c) => {
   c.modrm();
   if (c.fault) return;
   if (c.reg !== 0) { c.ud(); return; }
-  const v = c.fetch8();
-  if (!c.fault) c.writeRm(1, v);
+  c.writeRm(1, c.imm);
 };
 OPS[0xc7] = (c) => {
   c.modrm();
   if (c.fault) return;
   if (c.reg !== 0) { c.ud(); return; }
-  const v = c.fetchImm(c.os);
-  if (!c.fault) c.writeRm(c.os, v);
+  c.writeRm(c.os, c.imm);
 };
 OPS[0xc8] = (c) => { // ENTER (Intel SDM Vol. 2A)
-  const size = c.fetch16();
-  const level = c.fetch8() & 0x1f;
-  if (c.fault) return;
+  const size = c.imm;
+  const level = c.imm2 & 0x1f;
   const s = c.os;
   let sp = c.getSp();
   const bp = c.stack32 ? c.r[10] >>> 0 : c.r[10] & 0xffff;
@@ -586,12 +571,11 @@ OPS[0xc9] = (c) => { // LEAVE
   c.setSp(c.spPlus(bp, c.os));
   c.setReg(c.os, 5, v);
 };
-OPS[0xca] = (c) => { const n = c.fetch16(); if (c.fault) return; c.counters.byClass[InsnClass.FarTransfer]++; farReturn(c, c.os, n); };
+OPS[0xca] = (c) => { c.counters.byClass[InsnClass.FarTransfer]++; farReturn(c, c.os, c.imm); };
 OPS[0xcb] = (c) => { c.counters.byClass[InsnClass.FarTransfer]++; farReturn(c, c.os, 0); };
 OPS[0xcc] = (c) => { softwareInterrupt(c, 3, EventType.Int3); };
 OPS[0xcd] = (c) => {
-  const v = c.fetch8();
-  if (c.fault) return;
+  const v = c.imm;
   c.counters.byClass[InsnClass.IntN]++;
   if (c.interceptInsn(InsnClass.IntN)) return;
   softwareInterrupt(c, v, EventType.Software);
@@ -608,14 +592,12 @@ OPS[0xcf] = (c) => {
 // ---------------------------------------------------------------------------------------
 
 OPS[0xd4] = (c) => {
-  const b = c.fetch8();
-  if (c.fault) return;
+  const b = c.imm;
   if (b === 0) { c.raise(Exc.DE, -1); return; }
   c.setReg(2, 0, aam(c, c.r[0] & 0xff, b));
 };
 OPS[0xd5] = (c) => {
-  const b = c.fetch8();
-  if (!c.fault) c.setReg(2, 0, aad(c, c.r[0] & 0xffff, b));
+  c.setReg(2, 0, aad(c, c.r[0] & 0xffff, c.imm));
 };
 OPS[0xd6] = (c) => { c.setReg(1, 0, c.cf() !== 0 ? 0xff : 0); }; // SALC (undocumented)
 OPS[0xd7] = (c) => { // XLAT
@@ -635,8 +617,7 @@ for (let op = 0xd8; op <= 0xdf; op++) OPS[op] = fpuEscape;
 // ---------------------------------------------------------------------------------------
 
 function loopCommon(c: Cpu, kind: number): void {
-  const d = (c.fetch8() << 24) >> 24;
-  if (c.fault) return;
+  const d = c.imm;
   if (kind === 3) { // JCXZ/JECXZ
     if (idx(c, 1) === 0) c.jumpNear(c.eip + d);
     return;
@@ -671,10 +652,10 @@ function portOut(c: Cpu, port: number, size: number): void {
   c.io.write(port, size as 1 | 2 | 4, c.getReg(size, 0));
   c.checkA20();
 }
-OPS[0xe4] = (c) => { const p = c.fetch8(); if (!c.fault) portIn(c, p, 1); };
-OPS[0xe5] = (c) => { const p = c.fetch8(); if (!c.fault) portIn(c, p, c.os); };
-OPS[0xe6] = (c) => { const p = c.fetch8(); if (!c.fault) portOut(c, p, 1); };
-OPS[0xe7] = (c) => { const p = c.fetch8(); if (!c.fault) portOut(c, p, c.os); };
+OPS[0xe4] = (c) => { portIn(c, c.imm, 1); };
+OPS[0xe5] = (c) => { portIn(c, c.imm, c.os); };
+OPS[0xe6] = (c) => { portOut(c, c.imm, 1); };
+OPS[0xe7] = (c) => { portOut(c, c.imm, c.os); };
 OPS[0xec] = (c) => portIn(c, c.r[4] & 0xffff, 1);
 OPS[0xed] = (c) => portIn(c, c.r[4] & 0xffff, c.os);
 OPS[0xee] = (c) => portOut(c, c.r[4] & 0xffff, 1);
@@ -715,8 +696,7 @@ OPS[0x6e] = (c) => outs(c, 1);
 OPS[0x6f] = (c) => outs(c, c.os);
 
 OPS[0xe8] = (c) => { // CALL rel
-  const d = c.os === 2 ? sext(c.fetch16(), 2) : c.fetch32() | 0;
-  if (c.fault) return;
+  const d = c.imm;
   const ret = c.eip;
   const target = c.os === 2 ? (ret + d) & 0xffff : (ret + d) >>> 0;
   if (target > c.state.segLimit[Seg.CS] && c.pe) { c.gp(0); return; }
@@ -724,17 +704,14 @@ OPS[0xe8] = (c) => { // CALL rel
   if (!c.fault) c.eip = target;
 };
 OPS[0xe9] = (c) => {
-  const d = c.os === 2 ? sext(c.fetch16(), 2) : c.fetch32() | 0;
-  if (!c.fault) c.jumpNear(c.eip + d);
+  c.jumpNear(c.eip + c.imm);
 };
 OPS[0xea] = (c) => {
-  const off = c.fetchImm(c.os);
-  const sel = c.fetch16();
-  if (c.fault) return;
+  const off = c.imm, sel = c.imm2;
   c.counters.byClass[InsnClass.FarTransfer]++;
   farJump(c, sel, off, c.os);
 };
-OPS[0xeb] = (c) => { const d = (c.fetch8() << 24) >> 24; if (!c.fault) c.jumpNear(c.eip + d); };
+OPS[0xeb] = (c) => { c.jumpNear(c.eip + c.imm); };
 OPS[0xf1] = (c) => { softwareInterrupt(c, 1, EventType.Icebp); }; // INT1 / ICEBP
 OPS[0xf4] = (c) => { // HLT
   c.counters.byClass[InsnClass.Hlt]++;
@@ -749,8 +726,7 @@ function group3(c: Cpu, s: number): void {
   if (c.fault) return;
   switch (c.reg) {
     case 0: case 1: {
-      const imm = c.fetchImm(s);
-      if (c.fault) return;
+      const imm = c.imm;
       const v = c.readRm(s);
       if (!c.fault) alu(c, 4, v, imm, s);
       return;
@@ -989,7 +965,7 @@ OPS[0x1a2] = (c) => { // CPUID
 function bitBase(c: Cpu, immForm: boolean): number {
   // returns the bit offset within the addressed operand, adjusting eaOff for register bit offsets
   const s = c.os;
-  if (immForm) return c.fetch8() & (s * 8 - 1);
+  if (immForm) return c.imm & (s * 8 - 1);
   const raw = c.getReg(s, c.reg);
   if (c.mod === 3) return raw & (s * 8 - 1);
   const bitOff = sext(raw, s);
@@ -1025,8 +1001,7 @@ LOCKABLE[0x1ab] = LOCKABLE[0x1b3] = LOCKABLE[0x1bb] = LOCKABLE[0x1ba] = 1;
 function shld(c: Cpu, left: boolean, immCount: boolean): void {
   c.modrm();
   if (c.fault) return;
-  const count = immCount ? c.fetch8() : c.r[2] & 0xff;
-  if (c.fault) return;
+  const count = immCount ? c.imm : c.r[2] & 0xff;
   const s = c.os;
   if (c.mod !== 3 && !c.checkWrite(c.eaSeg, c.eaOff, s)) return;
   const v = c.readRm(s);
@@ -1114,3 +1089,47 @@ LOCKABLE[0x1c7] = 1;
 OPS[0x1ff] = (c) => c.ud(); // UD0
 OPS[0x1b9] = (c) => { c.modrm(); if (!c.fault) c.ud(); }; // UD1
 
+
+// ---------------------------------------------------------------------------------------
+// Decoded-record dispatch
+// ---------------------------------------------------------------------------------------
+
+/**
+ * The generic adapter: loads a decoded record into the CPU's decode fields and runs the
+ * opcode handler of {@link OPS}. Handlers read ModRM fields, the effective address
+ * (`c.modrm()` computes it from the pre-decoded memory form) and immediates (`c.imm`,
+ * `c.imm2`) from there; none of them fetches instruction bytes.
+ */
+export function execGeneric(c: Cpu, d: DecodedInsn): void {
+  c.os = d.os; c.as = d.as; c.segOvr = d.segOvr; c.rep = d.rep; c.lock = d.lock;
+  c.mod = d.mod; c.reg = d.reg; c.rm = d.rm; c.imm = d.imm; c.imm2 = d.imm2;
+  OPS[d.opcode](c);
+}
+
+/** Undecodable bytes: #UD, or #GP(0) for an instruction longer than 15 bytes (Intel SDM Vol. 2A, 2.3.11). */
+export function execInvalid(c: Cpu, d: DecodedInsn): void {
+  if (d.tooLong !== 0) c.gp(0); else c.ud();
+}
+
+/** LOCK is valid only on the lockable forms with a memory destination (Intel SDM Vol. 2A, LOCK). */
+function lockAllowed(d: DecodedInsn): boolean {
+  const op = d.opcode;
+  if (LOCKABLE[op] === 0 || d.mod === 3) return false;
+  const reg = d.reg;
+  if (op === 0xf6 || op === 0xf7) return reg === 2 || reg === 3;
+  if (op === 0xfe || op === 0xff) return reg < 2;
+  if (op === 0x1ba) return reg >= 4;
+  if (op === 0x1c7) return reg === 1;
+  if (op >= 0x80 && op <= 0x83) return reg !== 7;
+  return true;
+}
+
+/** Code-keyed handlers (specialised forms); entries left `undefined` use {@link execGeneric}. */
+export const CODE_HANDLERS: (InsnHandler | undefined)[] = [];
+
+/** Pick the handler of a freshly decoded record (decode time, never per execution). */
+export function pickHandler(d: DecodedInsn): InsnHandler {
+  if (d.code === Code.INVALID) return execInvalid;
+  if (d.lock && !lockAllowed(d)) return execInvalid;
+  return CODE_HANDLERS[d.code] ?? execGeneric;
+}

@@ -1,0 +1,154 @@
+/**
+ * The per-physical-page decode cache and self-modifying code: every way of writing a cached
+ * instruction (a store by the CPU into the same page or into the very next instruction, a store
+ * into the second page of a page-crossing instruction, bus/DMA/loader writes, a store through a
+ * second linear alias under paging) makes the new bytes execute, as on a P6-class CPU
+ * (Intel SDM Vol. 3A, 11.6 "Self-Modifying Code").
+ */
+import { describe, expect, it } from 'vitest';
+import { Cr0, PhysicalMemoryBus, Seg, SegAttr } from '@x86kit/core';
+import { Cpu, RunStatus } from './index.js';
+
+/** A real-mode CPU with `code` at 0:at, SS:SP = 0:0x7000 (stack on another page). */
+function real(code: number[], at = 0x7c00): { bus: PhysicalMemoryBus; cpu: Cpu } {
+  const bus = new PhysicalMemoryBus();
+  bus.mapRam(0, 1 << 20);
+  bus.load(at, Uint8Array.from(code));
+  const cpu = new Cpu({ memory: bus });
+  cpu.loadSegReal(Seg.CS, 0);
+  cpu.loadSegReal(Seg.SS, 0);
+  cpu.loadSegReal(Seg.DS, 0);
+  cpu.setReg(2, 4, 0x7000);
+  cpu.eip = at;
+  return { bus, cpu };
+}
+function runFrom(cpu: Cpu, eip: number): RunStatus {
+  cpu.state.halted = false;
+  cpu.eip = eip;
+  return cpu.run(10_000);
+}
+const al = (cpu: Cpu): number => cpu.getReg(1, 0);
+
+describe('decode cache', () => {
+  it('decodes an instruction once and reuses the record', () => {
+    // 7c00: mov al,1 ; inc al ; hlt
+    const { cpu } = real([0xb0, 0x01, 0xfe, 0xc0, 0xf4]);
+    expect(cpu.run(100)).toBe(RunStatus.Halted);
+    const decodes = cpu.decodes;
+    expect(decodes).toBe(3);
+    for (let i = 0; i < 5; i++) expect(runFrom(cpu, 0x7c00)).toBe(RunStatus.Halted);
+    expect(cpu.decodes).toBe(decodes);
+    expect(al(cpu)).toBe(2);
+    expect(cpu.instret).toBe(18);
+  });
+
+  it('SMC on the same page: a store into a cached instruction takes effect', () => {
+    const code = new Array<number>(0x20).fill(0x90);
+    code.splice(0, 3, 0xb0, 0x11, 0xf4); // 7c00: mov al,0x11 ; hlt
+    // 7c10: mov byte [0x7c01],0x22 ; jmp 0x7c00
+    code.splice(0x10, 7, 0xc6, 0x06, 0x01, 0x7c, 0x22, 0xeb, 0xe9);
+    const { cpu } = real(code);
+    expect(runFrom(cpu, 0x7c00)).toBe(RunStatus.Halted);
+    expect(al(cpu)).toBe(0x11);
+    expect(runFrom(cpu, 0x7c10)).toBe(RunStatus.Halted);
+    expect(al(cpu)).toBe(0x22);
+  });
+
+  it('SMC of the next instruction: a store into the instruction right after it is seen (cached or not)', () => {
+    // 7c00: mov [0x7c05],bl ; 7c04: mov al,imm8 (imm at 7c05) ; 7c06: hlt
+    const { cpu } = real([0x88, 0x1e, 0x05, 0x7c, 0xb0, 0x00, 0xf4]);
+    cpu.setReg(1, 3, 0x33);
+    expect(runFrom(cpu, 0x7c00)).toBe(RunStatus.Halted);
+    expect(al(cpu)).toBe(0x33);
+    // now every instruction is cached; the store must still change the next one
+    cpu.setReg(1, 3, 0x66);
+    expect(runFrom(cpu, 0x7c00)).toBe(RunStatus.Halted);
+    expect(al(cpu)).toBe(0x66);
+    expect(cpu.instret).toBe(6);
+  });
+
+  it('an instruction crossing a page boundary sees a store into its second page', () => {
+    // 7ffd: mov ax,imm16 (b8 lo hi: hi at 0x7fff, ... ) -> put the immediate across the boundary
+    // 7ffe: b8 | 7fff: lo | 8000: hi | 8001: hlt
+    const { cpu, bus } = real([0xb8, 0x34, 0x12, 0xf4], 0x7ffe);
+    expect(runFrom(cpu, 0x7ffe)).toBe(RunStatus.Halted);
+    expect(cpu.getReg(2, 0)).toBe(0x1234);
+    // a CPU store into the second page (DS:0x8000)
+    bus.load(0x7c00, Uint8Array.of(0xc6, 0x06, 0x00, 0x80, 0x56, 0xe9, 0xf6, 0x03)); // mov byte [0x8000],0x56 ; jmp 0x7ffe
+    expect(runFrom(cpu, 0x7c00)).toBe(RunStatus.Halted);
+    expect(cpu.getReg(2, 0)).toBe(0x5634);
+    // and a bus write into the first page
+    bus.write8(0x7fff, 0x78);
+    expect(runFrom(cpu, 0x7ffe)).toBe(RunStatus.Halted);
+    expect(cpu.getReg(2, 0)).toBe(0x5678);
+  });
+
+  it('code modified from outside the CPU (device DMA, loader, bus writes) runs as written', () => {
+    const { cpu, bus } = real([0xb0, 0x01, 0xf4]);
+    expect(runFrom(cpu, 0x7c00)).toBe(RunStatus.Halted);
+    expect(al(cpu)).toBe(1);
+    bus.write8(0x7c01, 2);
+    expect(runFrom(cpu, 0x7c00)).toBe(RunStatus.Halted);
+    expect(al(cpu)).toBe(2);
+    bus.writeBytes(0x7c00, Uint8Array.of(0xb0, 0x03)); // DMA-style block write
+    expect(runFrom(cpu, 0x7c00)).toBe(RunStatus.Halted);
+    expect(al(cpu)).toBe(3);
+    bus.load(0x7c00, Uint8Array.of(0xb0, 0x04, 0xf4));
+    expect(runFrom(cpu, 0x7c00)).toBe(RunStatus.Halted);
+    expect(al(cpu)).toBe(4);
+    bus.write16(0x7c00, 0x05b0);
+    expect(runFrom(cpu, 0x7c00)).toBe(RunStatus.Halted);
+    expect(al(cpu)).toBe(5);
+    bus.write32(0x7c00, 0x90f406b0); // mov al,6 ; hlt ; nop
+    expect(runFrom(cpu, 0x7c00)).toBe(RunStatus.Halted);
+    expect(al(cpu)).toBe(6);
+  });
+
+  it('data stored next to code (other 128-byte lines of the page) does not drop the decoded page', () => {
+    // 7c00: push ax ; pop ax ; mov [0x7f00],al ; hlt   with the stack at 0x7e00 on the same page
+    const { cpu } = real([0x50, 0x58, 0xa2, 0x00, 0x7f, 0xf4]);
+    cpu.setReg(2, 4, 0x7e00);
+    expect(runFrom(cpu, 0x7c00)).toBe(RunStatus.Halted);
+    const decodes = cpu.decodes;
+    for (let i = 0; i < 3; i++) expect(runFrom(cpu, 0x7c00)).toBe(RunStatus.Halted);
+    expect(cpu.decodes).toBe(decodes);
+  });
+
+  it('paging: a store through one linear alias invalidates code run through another', () => {
+    const bus = new PhysicalMemoryBus();
+    bus.mapRam(0, 4 << 20);
+    // page directory at 0x1000, one page table at 0x2000: identity map the first 4 MiB, and
+    // linear 0x00400000 → physical 0x5000 (the code page) as a second alias
+    bus.write32(0x1000, 0x2000 | 3);
+    bus.write32(0x1004, 0x3000 | 3);
+    for (let i = 0; i < 1024; i++) bus.write32(0x2000 + 4 * i, (i << 12) | 3);
+    bus.write32(0x3000, 0x5000 | 3);
+    // code at physical 0x5000 (linear 0x5000 and 0x400000): mov al,0x11 ; hlt
+    bus.load(0x5000, Uint8Array.of(0xb0, 0x11, 0xf4));
+    // at 0x6000: mov byte [0x400001],0x77 ; jmp 0x5000   (a store through the other alias)
+    bus.load(0x6000, Uint8Array.of(0xc6, 0x05, 0x01, 0x00, 0x40, 0x00, 0x77, 0xe9, 0xf4, 0xef, 0xff, 0xff));
+    const cpu = new Cpu({ memory: bus });
+    const st = cpu.state;
+    for (let s = 0; s < 6; s++) {
+      st.segSel[s] = s === Seg.CS ? 8 : 16;
+      st.segBase[2 * s] = 0;
+      st.segLimit[s] = 0xffffffff;
+      st.segAttr[s] = SegAttr.P | SegAttr.S | SegAttr.DB | SegAttr.G | SegAttr.ACCESSED | (s === Seg.CS ? SegAttr.CODE | SegAttr.READABLE : SegAttr.WRITABLE);
+    }
+    st.cr3[0] = 0x1000;
+    st.cr0 = Cr0.PE | Cr0.PG | 0x10;
+    st.rip[0] = 0x5000;
+    cpu.loadFromState();
+    expect(cpu.code32).toBe(true);
+    expect(runFrom(cpu, 0x5000)).toBe(RunStatus.Halted);
+    expect(al(cpu)).toBe(0x11);
+    expect(runFrom(cpu, 0x400000)).toBe(RunStatus.Halted); // the same physical code through the alias
+    expect(al(cpu)).toBe(0x11);
+    const decodes = cpu.decodes;
+    expect(runFrom(cpu, 0x6000)).toBe(RunStatus.Halted);
+    expect(al(cpu)).toBe(0x77);
+    expect(runFrom(cpu, 0x400000)).toBe(RunStatus.Halted);
+    expect(al(cpu)).toBe(0x77);
+    expect(cpu.decodes).toBeGreaterThan(decodes);
+  });
+});
