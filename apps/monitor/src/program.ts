@@ -2,8 +2,8 @@
  * The `x86kit` command line. Subcommands register themselves through {@link CommandModule}s;
  * errors end as one line on stderr and a non-zero exit code, never a stack trace.
  */
-import { Command, CommanderError } from 'commander';
-import { ExitCode, X86KitError } from '@x86kit/core';
+import { Command } from 'commander';
+import { ExitCode, runCliMain } from '@x86kit/core';
 import { VERSION } from './version.js';
 
 /** Where a command writes; injected so tests can capture output. */
@@ -45,7 +45,8 @@ export function createProgram(io: CliIo, setExit: (code: number) => void): Comma
 
 /**
  * Run the CLI on `argv` (without node and script). Resolves to the process exit code.
- * Usage errors exit 2 with one line; {@link X86KitError}s print `x86kit: CODE: message`.
+ * Errors go through core's `runCliMain`: usage errors and `X86KitError`s (`x86kit: CODE:
+ * message`) are one line and exit 2, anything else one `internal error` line and exit 1.
  */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   let exitCode: number = ExitCode.OK;
@@ -54,22 +55,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     io.out(program.helpInformation());
     return ExitCode.OK;
   }
-  try {
+  return runCliMain('x86kit', io.err, async () => {
     await program.parseAsync([...argv], { from: 'user' });
     return exitCode;
-  } catch (e) {
-    if (e instanceof CommanderError) {
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return ExitCode.OK;
-      io.err(`x86kit: ${e.message.replace(/^error:\s*/, '').split('\n')[0]}\n`);
-      return ExitCode.USAGE;
-    }
-    if (e instanceof X86KitError) {
-      io.err(`x86kit: ${e.toLine()}\n`);
-      return ExitCode.USAGE;
-    }
-    const msg = e instanceof Error ? e.message : String(e);
-    io.err(`x86kit: internal error: ${msg.split('\n')[0]} (please report this; set X86KIT_DEBUG=1 for a stack trace)\n`);
-    if (process.env.X86KIT_DEBUG === '1' && e instanceof Error && e.stack !== undefined) io.err(`${e.stack}\n`);
-    return ExitCode.FAILURE;
-  }
+  });
 }

@@ -5,8 +5,8 @@
 import { writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
-import { Command, CommanderError, Option } from 'commander';
-import { ExitCode, OptionError, X86KitError } from '@x86kit/core';
+import { Command, Option } from 'commander';
+import { ExitCode, OptionError, runCliMain } from '@x86kit/core';
 import { defaultDataDir } from './data-dir.js';
 import type { Shard } from './hash.js';
 import { listSuites, getSuite } from './registry.js';
@@ -117,7 +117,10 @@ export function createProgram(io: CliIo, setExit: (code: number) => void): Comma
   return program;
 }
 
-/** Run the CLI on `argv` (without node and script); resolves to the exit code. */
+/**
+ * Run the CLI on `argv` (without node and script); resolves to the exit code. Errors go through
+ * core's `runCliMain`: one line on stderr, exit 2 for usage/input errors, 1 for internal ones.
+ */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   let exitCode: number = ExitCode.OK;
   const program = createProgram(io, (c) => { exitCode = c; });
@@ -125,22 +128,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     io.out(program.helpInformation());
     return ExitCode.USAGE;
   }
-  try {
+  return runCliMain('x86kit-test', io.err, async () => {
     await program.parseAsync([...argv], { from: 'user' });
     return exitCode;
-  } catch (e) {
-    if (e instanceof CommanderError) {
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return ExitCode.OK;
-      io.err(`x86kit-test: ${e.message.replace(/^error:\s*/, '').split('\n')[0]}\n`);
-      return ExitCode.USAGE;
-    }
-    if (e instanceof X86KitError) {
-      io.err(`x86kit-test: ${e.toLine()}\n`);
-      return ExitCode.USAGE;
-    }
-    const msg = e instanceof Error ? e.message : String(e);
-    io.err(`x86kit-test: internal error: ${msg.split('\n')[0]} (set X86KIT_DEBUG=1 for a stack trace)\n`);
-    if (process.env.X86KIT_DEBUG === '1' && e instanceof Error && e.stack !== undefined) io.err(`${e.stack}\n`);
-    return ExitCode.FAILURE;
-  }
+  });
 }

@@ -34,6 +34,12 @@ const corrupt: Suite = {
   open: () => Promise.reject(new GuestImageError('TEST_FILE_CORRUPT', '/data/x.MOO.gz: bad chunk id at offset 12')),
 };
 registerSuite(corrupt);
+const broken: Suite = {
+  name: 'broken',
+  description: 'a host bug while opening',
+  open: () => Promise.reject(new TypeError("Cannot read properties of undefined (reading 'cases')\n    at open (suite.js:1:1)")),
+};
+registerSuite(broken);
 
 const base = { dataDir: tmpdir(), suites: ['fake'] };
 
@@ -140,5 +146,11 @@ describe('x86kit-test CLI', () => {
     }
     expect((await cli()).code).toBe(2);
     expect((await cli('--help')).code).toBe(0);
+  });
+
+  test('a host bug is one internal-error line, exit 1, no stack trace', async () => {
+    const r = await cli('broken');
+    expect(r.code).toBe(1);
+    expect(r.err).toBe("x86kit-test: internal error: Cannot read properties of undefined (reading 'cases') (please report this; set X86KIT_DEBUG=1 for a stack trace)\n");
   });
 });

@@ -27,3 +27,4 @@ export { type Clock, Timer, type VirtualClockOptions, VirtualClock } from './clo
 export { CpuState, type CpuSnapshot, SEG_SLOTS, diffSnapshots } from './cpu-state.js';
 export { CounterSet, type CostModel, estimateCycles, PAPER_RDTSC_CYCLES } from './counters.js';
 export { X86KitError, GuestImageError, OptionError, ApiMisuseError, ExitCode } from './errors.js';
+export { type CliErrorReport, type CliErrorOptions, reportCliError, runCliMain } from './cli.js';
