@@ -14,8 +14,11 @@ import {
 } from './system.js';
 import { cpuid } from './profiles.js';
 import { x87, fwait } from './fpu.js';
+import { registerMmx } from './mmx.js';
+import { registerFxsave } from './fxsave.js';
 import { Code } from '@x86kit/decoder';
 import type { DecodedInsn, InsnHandler } from './decode-cache.js';
+import { REG_FORM, MEM_FORM } from './handlers.js';
 
 /** Handler signature: one per table. */
 export type Handler = (c: Cpu) => void;
@@ -1088,6 +1091,8 @@ OPS[0x1c7] = (c) => { // CMPXCHG8B
 LOCKABLE[0x1c7] = 1;
 OPS[0x1ff] = (c) => c.ud(); // UD0
 OPS[0x1b9] = (c) => { c.modrm(); if (!c.fault) c.ud(); }; // UD1
+registerMmx(OPS); // MMX (mmx.ts): 0F 60–7F, D1–FE
+registerFxsave(OPS); // FXSAVE/FXRSTOR (fxsave.ts): 0F AE /0 /1
 
 
 // ---------------------------------------------------------------------------------------
@@ -1131,5 +1136,7 @@ export const CODE_HANDLERS: (InsnHandler | undefined)[] = [];
 export function pickHandler(d: DecodedInsn): InsnHandler {
   if (d.code === Code.INVALID) return execInvalid;
   if (d.lock && !lockAllowed(d)) return execInvalid;
+  const h = (d.mod === 3 ? REG_FORM : MEM_FORM)[d.code];
+  if (h !== undefined) return h;
   return CODE_HANDLERS[d.code] ?? execGeneric;
 }

@@ -40,15 +40,66 @@ export class Fpu {
   /** Last instruction/operand pointers (FNSTENV). */
   fip = 0; fcs = 0; fdp = 0; fds = 0; fop = 0;
 
-  reset(): void { // FNINIT
-    this.control = 0x37f; this.status = 0; this.top = 0; this.tags.fill(TAG_EMPTY); this.rawValid.fill(0);
+  /**
+   * FNINIT (and the reset half of FNSAVE): control/status/tags/pointers; the data registers keep
+   * their contents (Intel SDM Vol. 1, 8.1.7), which MMX reads and FXSAVE/FNSAVE can still see.
+   */
+  reset(): void {
+    this.control = 0x37f; this.status = 0; this.top = 0; this.tags.fill(TAG_EMPTY);
     this.fip = 0; this.fcs = 0; this.fdp = 0; this.fds = 0; this.fop = 0;
   }
   statusWord(): number { return (this.status & ~0x3800) | ((this.top & 7) << 11); }
+  /**
+   * The full tag word as FNSTENV/FNSAVE store it: empty registers from the tag register, the
+   * others classified from their contents (valid, zero, special: Intel SDM Vol. 3A, 12.2.1 and
+   * the FXSAVE page's "Recreating FSAVE Format"). So after an MMX instruction (all tags valid,
+   * exponents all ones) the stored tags read "special".
+   */
   tagWord(): number {
     let t = 0;
-    for (let i = 0; i < 8; i++) t |= this.tags[i] << (2 * i);
+    for (let i = 0; i < 8; i++) t |= this.contentTag(i) << (2 * i);
     return t;
+  }
+  /** Tag of physical register `i` (3 = empty), computed from its contents when it is not empty. */
+  contentTag(i: number): number {
+    const tag = this.tags[i];
+    if (tag === TAG_EMPTY) return tag;
+    if (this.rawValid[i] === 0) return Fpu.tagOf(this.regs[i]); // float64 contents: an exact image is normal
+    const exp = this.rawSe[i] & 0x7fff, lo = this.rawLo[i], hi = this.rawHi[i];
+    if (exp === 0x7fff) return 2;
+    if (exp === 0) return lo === 0 && hi === 0 ? 1 : 2;
+    return hi < 0 ? 0 : 2; // integer bit J clear: unnormal
+  }
+  /** The FXSAVE abridged tag byte: bit i set when physical register i is not empty. */
+  abridgedTag(): number {
+    let t = 0;
+    for (let i = 0; i < 8; i++) if (this.tags[i] !== TAG_EMPTY) t |= 1 << i;
+    return t;
+  }
+
+  // ---- MMX aliasing (Intel SDM Vol. 1, 9.5; Vol. 3A, 12.2) ----------------------------------
+
+  /**
+   * Make physical register `i`'s exact 80-bit image explicit (a value computed as float64 is
+   * encoded; an image loaded from memory or written by MMX is kept). MMX reads the significand.
+   */
+  materialize(i: number): void {
+    if (this.rawValid[i] !== 0) return;
+    encodeF80(this.regs[i]);
+    this.rawValid[i] = 1; this.rawLo[i] = encLo; this.rawHi[i] = encHi; this.rawSe[i] = encSe;
+  }
+  /**
+   * MMX write of MMi (physical register i): the significand takes the 64-bit value, sign and
+   * exponent become all ones. (The register then reads as a NaN, or −∞ for 0x8000000000000000.)
+   */
+  mmxWrite(i: number, lo: number, hi: number): void {
+    this.rawValid[i] = 1; this.rawLo[i] = lo; this.rawHi[i] = hi; this.rawSe[i] = 0xffff;
+    this.regs[i] = lo === 0 && hi === (0x80000000 | 0) ? -Infinity : NaN;
+  }
+  /** What every MMX instruction except EMMS does to the x87 state: TOP = 0, all tags valid. */
+  mmxEnter(): void {
+    this.top = 0;
+    this.tags.fill(0);
   }
   setTagWord(t: number): void {
     for (let i = 0; i < 8; i++) this.tags[i] = (t >>> (2 * i)) & 3;
@@ -117,6 +168,36 @@ function readF80(c: Cpu, seg: number, off: number): number {
   if (c.fault) return 0;
   const lo = c.rd32(seg, off) >>> 0, hi = c.rd32(seg, c.eaPlus(4)) >>> 0, se = c.rd16(seg, c.eaPlus(8));
   lastLo = lo | 0; lastHi = hi | 0; lastSe = se;
+  return decodeF80(lo, hi, se);
+}
+/** Output of {@link encodeF80}: the 80-bit image as low/high significand dwords and sign+exponent. */
+let encLo = 0, encHi = 0, encSe = 0;
+/**
+ * Encode a float64 as an 80-bit extended image (exact: every double is representable). NaN
+ * becomes the default (negative) quiet NaN. Result in {@link encLo}/{@link encHi}/{@link encSe}.
+ */
+function encodeF80(v: number): void {
+  let se = 0, hi = 0, lo = 0;
+  if (Number.isNaN(v)) { se = 0xffff; hi = 0xc0000000 | 0; lo = 0; }
+  else if (!Number.isFinite(v)) { se = v < 0 ? 0xffff : 0x7fff; hi = 0x80000000 | 0; }
+  else if (v === 0) { se = Object.is(v, -0) ? 0x8000 : 0; }
+  else {
+    const sign = v < 0 ? 0x8000 : 0;
+    const a = Math.abs(v);
+    let e = Math.floor(Math.log2(a));
+    // correct rounding of log2
+    if (Math.pow(2, e) > a) e--;
+    if (Math.pow(2, e + 1) <= a) e++;
+    const m = a / Math.pow(2, e - 63); // in [2^63, 2^64)
+    hi = Math.floor(m / 4294967296) | 0;
+    lo = (m - (hi >>> 0) * 4294967296) | 0;
+    se = sign | ((e + 16383) & 0x7fff);
+  }
+  encLo = lo; encHi = hi; encSe = se;
+}
+/** Decode an 80-bit image to the nearest float64 (unsupported encodings and NaNs give NaN). */
+export function decodeF80(lo: number, hi: number, se: number): number {
+  lo >>>= 0; hi >>>= 0;
   const sign = (se & 0x8000) !== 0 ? -1 : 1, exp = se & 0x7fff;
   if (exp === 0x7fff) return (hi & 0x7fffffff) === 0 && lo === 0 ? sign * Infinity : NaN;
   const mant = hi * 4294967296 + lo; // 64-bit mantissa (rounded to double)
@@ -128,21 +209,9 @@ function writeF80(c: Cpu, seg: number, off: number, v: number, fpu: Fpu, i: numb
   const p = (fpu.top + i) & 7;
   if (fpu.rawValid[p] !== 0 && fpu.tags[p] !== TAG_EMPTY) {
     lo = fpu.rawLo[p]; hi = fpu.rawHi[p]; se = fpu.rawSe[p];
-  } else if (Number.isNaN(v)) { se = 0xffff; hi = 0xc0000000; lo = 0; } // default (negative) quiet NaN
-  else if (!Number.isFinite(v)) { se = v < 0 ? 0xffff : 0x7fff; hi = 0x80000000; }
-  else if (v === 0 || Object.is(v, -0)) { se = Object.is(v, -0) ? 0x8000 : 0; }
-  else {
-    const sign = v < 0 ? 0x8000 : 0;
-    let a = Math.abs(v);
-    let e = Math.floor(Math.log2(a));
-    // correct rounding of log2
-    if (Math.pow(2, e) > a) e--;
-    if (Math.pow(2, e + 1) <= a) e++;
-    const m = a / Math.pow(2, e - 63); // in [2^63, 2^64)
-    hi = Math.floor(m / 4294967296) >>> 0;
-    lo = (m - hi * 4294967296) >>> 0;
-    se = sign | ((e + 16383) & 0x7fff);
-    a = 0;
+  } else {
+    encodeF80(v);
+    lo = encLo; hi = encHi; se = encSe;
   }
   c.wr32(seg, off, lo);
   c.wr32(seg, c.eaPlus(4), hi);
@@ -247,6 +316,12 @@ const CONST_RAW = new Int32Array([
 ]);
 const CONSTS = [1, Math.log2(10), Math.LOG2E, Math.PI, Math.log10(2), Math.LN2, 0];
 
+/**
+ * The control word as loaded by FLDCW/FLDENV/FRSTOR/FXRSTOR: bits 7 and 13–15 are reserved and
+ * read as 0, bit 6 reads as 1 (observed on silicon for FLDCW and FXRSTOR).
+ */
+export function fcwOf(v: number): number { return (v & 0x1f3f) | 0x40; }
+
 function saveEnv(c: Cpu, fpu: Fpu, os: number): void {
   const w = os === 4 ? 4 : 2;
   const vals = [fpu.control, fpu.statusWord(), fpu.tagWord(), fpu.fip, fpu.fcs | (fpu.fop << 16), fpu.fdp, fpu.fds];
@@ -259,7 +334,7 @@ function loadEnv(c: Cpu, fpu: Fpu, os: number): void {
   const w = os === 4 ? 4 : 2;
   const cw = c.rd16(c.eaSeg, c.eaOff), sw = c.rd16(c.eaSeg, c.eaPlus(w)), tw = c.rd16(c.eaSeg, c.eaPlus(2 * w));
   if (c.fault) return;
-  fpu.control = cw | 0x40; fpu.status = sw & ~0x3800; fpu.top = (sw >>> 11) & 7; fpu.setTagWord(tw);
+  fpu.control = fcwOf(cw); fpu.status = sw & ~0x3800; fpu.top = (sw >>> 11) & 7; fpu.setTagWord(tw);
   if ((fpu.status & ~fpu.control & 0x3f) !== 0) fpu.status |= ES | 0x8000; else fpu.status &= ~(ES | 0x8000);
 }
 
@@ -308,7 +383,7 @@ export function x87(c: Cpu, op: number): void {
             return;
           }
           case 4: loadEnv(c, fpu, c.os); return;
-          case 5: { const v = c.rd16(c.eaSeg, c.eaOff); if (!c.fault) { fpu.control = v | 0x40; if ((fpu.status & ~v & 0x3f) !== 0) fpu.status |= ES | 0x8000; else fpu.status &= ~(ES | 0x8000); } return; }
+          case 5: { const v = c.rd16(c.eaSeg, c.eaOff); if (!c.fault) { fpu.control = fcwOf(v); if ((fpu.status & ~v & 0x3f) !== 0) fpu.status |= ES | 0x8000; else fpu.status &= ~(ES | 0x8000); } return; }
           case 6: saveEnv(c, fpu, c.os); return;
           case 7: c.wr16(c.eaSeg, c.eaOff, fpu.control); return;
           default: c.ud(); return;

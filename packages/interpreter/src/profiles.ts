@@ -1,7 +1,8 @@
 /**
  * CPUID profiles: what the guest is told it runs on. Feature bits only advertise what this
- * interpreter implements (x87 yes; no MMX/SSE/FXSR yet, so those are clear even in profiles whose
- * namesake silicon had them). Leaf layouts: Intel SDM Vol. 2A CPUID, AMD APM Vol. 3 appendix E.
+ * interpreter implements: x87, MMX (`mmx.ts`) and FXSAVE/FXRSTOR (`fxsave.ts`) yes; SSE/SSE2
+ * no, so those bits are clear even in profiles whose namesake silicon had them (SSE opcodes
+ * raise #UD). Leaf layouts: Intel SDM Vol. 2A CPUID, AMD APM Vol. 3 appendix E.
  */
 import { Msr } from '@x86kit/core';
 import type { Cpu } from './cpu.js';
@@ -29,6 +30,11 @@ export interface CpuProfile {
   syscall: boolean;
   /** MSRs that read as stored values (default 0) and accept writes. */
   msrs: readonly number[];
+  /**
+   * MXCSR_MASK stored by FXSAVE: the MXCSR bits FXRSTOR accepts (others raise #GP(0)).
+   * Default 0xFFBF (no DAZ), Intel SDM Vol. 1, 11.6.6.
+   */
+  mxcsrMask?: number;
 }
 
 /** CPUID.1:EDX bits (Intel SDM Vol. 2A table 3-11). */
@@ -44,7 +50,8 @@ const COMMON_MSRS = [
   Msr.IA32_MCG_STATUS, Msr.IA32_DEBUGCTL, Msr.IA32_FEATURE_CONTROL,
 ];
 
-const BASE_EDX = Cpuid1Edx.FPU | Cpuid1Edx.PAE | Cpuid1Edx.DE | Cpuid1Edx.PSE | Cpuid1Edx.TSC | Cpuid1Edx.MSR | Cpuid1Edx.CX8 | Cpuid1Edx.SEP | Cpuid1Edx.CMOV | Cpuid1Edx.PGE;
+const BASE_EDX = Cpuid1Edx.FPU | Cpuid1Edx.PAE | Cpuid1Edx.DE | Cpuid1Edx.PSE | Cpuid1Edx.TSC | Cpuid1Edx.MSR | Cpuid1Edx.CX8 | Cpuid1Edx.SEP | Cpuid1Edx.CMOV | Cpuid1Edx.PGE |
+  Cpuid1Edx.MMX | Cpuid1Edx.FXSR;
 
 /**
  * Built-in profiles:
@@ -60,12 +67,13 @@ export const CPU_PROFILES: Record<string, CpuProfile> = {
   },
   core2: {
     name: 'core2', vendor: 'GenuineIntel', signature: 0x06f6, features1Edx: BASE_EDX, features1Ecx: 0,
-    ext1Edx: 0, ext1Ecx: 0, brand: 'x86kit Core 2 profile', maxLeaf: 4, sysenter: true, syscall: false, msrs: COMMON_MSRS,
+    ext1Edx: 0, ext1Ecx: 0, brand: 'x86kit Core 2 profile', maxLeaf: 4, sysenter: true, syscall: false, msrs: COMMON_MSRS, mxcsrMask: 0xffff,
   },
   modern: {
     name: 'modern', vendor: 'AuthenticAMD', signature: 0x00a20f10, features1Edx: BASE_EDX, features1Ecx: 0,
-    ext1Edx: 1 << 11, ext1Ecx: 0, brand: 'x86kit modern profile', maxLeaf: 7, sysenter: true, syscall: true,
-    msrs: [...COMMON_MSRS, Msr.IA32_STAR, Msr.IA32_LSTAR, Msr.IA32_CSTAR, Msr.IA32_FMASK],
+    // 80000001h EDX: SYSCALL, and AMD's mirror of the MMX/FXSR bits of leaf 1 (APM Vol. 3, E.4.2)
+    ext1Edx: (1 << 11) | Cpuid1Edx.MMX | Cpuid1Edx.FXSR, ext1Ecx: 0, brand: 'x86kit modern profile', maxLeaf: 7, sysenter: true, syscall: true,
+    msrs: [...COMMON_MSRS, Msr.IA32_STAR, Msr.IA32_LSTAR, Msr.IA32_CSTAR, Msr.IA32_FMASK], mxcsrMask: 0xffff,
   },
 };
 

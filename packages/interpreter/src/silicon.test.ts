@@ -3,23 +3,29 @@
  * AMD Zen 4 in 32-bit compatibility mode and 16-bit protected mode). Each test runs as one
  * instruction at CPL 3 with paging on, the test's pages mapped with their permissions, Linux's
  * user selectors in a GDT and the capture tool's LDT, and every exception intercepted (so the
- * vector, error code, CR2 and the state at delivery can be compared). Categories that are not
- * part of an i686 (MMX/SSE/AVX/BMI) and the 64-bit mode are not run. Default: the first
- * PER_FORM tests of every form; `X86KIT_FULL=1`: all. Failures per form are bounded by
- * `silicon-expectations.json`, which gives the reason for each.
+ * vector, error code, CR2 and the state at delivery can be compared). MMX forms and FXSAVE/
+ * FXRSTOR (from the `sse` file) are run with the x87/MMX/XMM state compared as well (FCW, FSW,
+ * abridged tags, ST(0)–ST(7) as exact 80-bit images, MXCSR, XMM0–7). The other SSE/AVX/BMI
+ * categories and the 64-bit mode are not run. Default: the first PER_FORM tests of every form;
+ * `X86KIT_FULL=1`: all. Failures per form are bounded by `silicon-expectations.json`, which
+ * gives the reason for each.
  */
 import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  readSiliconCorpus, siliconCorpusDir, siliconFlagsCompareMask, siliconPageBytes, type SiliconTestCase,
+  readSiliconCorpus, readSiliconForms, siliconCorpusDir, siliconFlagsCompareMask, siliconPageBytes, type SiliconTestCase,
 } from '@x86kit/test-utils';
 import { Cr0, Cr4, Efer, PhysicalMemoryBus, Seg, SysSeg, SegAttr, encodeDescriptor, encodeGate } from '@x86kit/core';
-import { Cpu, ExitKind, RunStatus } from './index.js';
+import { CPU_PROFILES, Cpu, ExitKind, RunStatus } from './index.js';
 
 const FULL = process.env.X86KIT_FULL === '1';
 const PER_FORM = FULL ? undefined : 12;
-const CATEGORIES = ['int', 'muldiv', 'shift', 'bit', 'bcd', 'string', 'branch', 'stack', 'sys', 'x87'];
+const CATEGORIES = ['int', 'muldiv', 'shift', 'bit', 'bcd', 'string', 'branch', 'stack', 'sys', 'x87', 'mmx', 'sse'];
+/** Of the `sse` file only FXSAVE/FXRSTOR (state management, part of this model) are run. */
+const SSE_FORMS_RUN = new Set(['fxsave M', 'fxrstor M']);
+/** Forms whose x87/MMX/XMM state is compared too. */
+const FP_COMPARED_CATEGORIES = new Set(['mmx', 'sse']);
 
 // System structures live in physical 0–4 MiB, mapped supervisor-only at linear 0xFFC00000 (the
 // low linear space stays unmapped, as in the capturing process).
@@ -33,7 +39,8 @@ class SiliconEngine {
   private readonly frames = new Map<number, number>();
   constructor() {
     this.bus.mapRam(0, 16 << 20);
-    this.cpu = new Cpu({ memory: this.bus });
+    // the p6 profile with the capturing Zen 4's MXCSR_MASK (DAZ and AMD's MM bit), as FXSAVE stores it
+    this.cpu = new Cpu({ memory: this.bus, profile: { ...CPU_PROFILES.p6, mxcsrMask: 0x2ffff } });
     const b = this.bus;
     const put = (addr: number, d: [number, number]): void => { b.write32(addr, d[0]); b.write32(addr + 4, d[1]); };
     const seg = (base: number, limit: number, type: number, dpl: number, db: boolean, g: boolean, l = false): [number, number] =>
@@ -80,7 +87,7 @@ class SiliconEngine {
     cpu.reset();
     st.cr0 = (Cr0.PE | Cr0.MP | Cr0.PG | Cr0.ET | Cr0.NE | Cr0.WP | Cr0.AM) >>> 0; // Linux's CR0
     st.cr3[0] = PD;
-    st.cr4 = Cr4.PAE;
+    st.cr4 = Cr4.PAE | Cr4.OSFXSR; // (Linux also sets OSXMMEXCPT, which only matters to SSE)
     st.efer = Efer.NXE;
     st.gdtrBase[0] = SYS + GDT; st.gdtrLimit = 0x3f;
     st.idtrBase[0] = SYS + IDT; st.idtrLimit = 0x7ff;
@@ -121,12 +128,17 @@ class SiliconEngine {
         fpu.rawHi[phys] = b[4] | (b[5] << 8) | (b[6] << 16) | (b[7] << 24);
         fpu.rawSe[phys] = b[8] | (b[9] << 8);
       }
+      st.mxcsr = fp.mxcsr;
+      for (let r = 0; r < 8; r++) {
+        const x = fp.xmm[r];
+        for (let d = 0; d < 4; d++) st.xmm[4 * r + d] = x[4 * d] | (x[4 * d + 1] << 8) | (x[4 * d + 2] << 16) | (x[4 * d + 3] << 24);
+      }
     }
     cpu.interceptExceptions = -1;
   }
 
   /** Run one instruction and compare; returns a description of the first differences, or ''. */
-  check(t: SiliconTestCase): string {
+  check(t: SiliconTestCase, compareFp: boolean): string {
     const cpu = this.cpu;
     // Run the instruction and the next one: the fill's INT3 (#BP) marks completion, a fetch
     // fault at a branch target is reported like the corpus does.
@@ -175,7 +187,37 @@ class SiliconEngine {
         if (got[a] !== want[a]) { diffs.push(`mem[${(p.base + a).toString(16)}]: got ${got[a].toString(16)} want ${want[a].toString(16)}`); break; }
       }
     }
+    if (compareFp) this.checkFp(t, diffs);
     return diffs.join('; ');
+  }
+
+  /** Compare the x87/MMX/SSE state with the corpus's `out.fp` (FXSAVE conventions). */
+  private checkFp(t: SiliconTestCase, diffs: string[]): void {
+    const want = t.expected.state.fp;
+    if (want === undefined) return;
+    const fpu = this.cpu.fpu, st = this.cpu.state;
+    const hex = (v: number, n: number): string => (v >>> 0).toString(16).padStart(n, '0');
+    if (fpu.control !== want.fcw) diffs.push(`fcw: got ${hex(fpu.control, 4)} want ${hex(want.fcw, 4)}`);
+    if (fpu.statusWord() !== want.fsw) diffs.push(`fsw: got ${hex(fpu.statusWord(), 4)} want ${hex(want.fsw, 4)}`);
+    if (fpu.abridgedTag() !== want.ftwAbridged) diffs.push(`ftw: got ${hex(fpu.abridgedTag(), 2)} want ${hex(want.ftwAbridged, 2)}`);
+    for (let i = 0; i < 8; i++) {
+      const p = (fpu.top + i) & 7;
+      fpu.materialize(p);
+      const b = want.st[i];
+      const lo = b[0] | (b[1] << 8) | (b[2] << 16) | (b[3] << 24), hi = b[4] | (b[5] << 8) | (b[6] << 16) | (b[7] << 24), se = b[8] | (b[9] << 8);
+      if (fpu.rawLo[p] !== lo || fpu.rawHi[p] !== hi || fpu.rawSe[p] !== se) {
+        diffs.push(`st${i}: got ${hex(fpu.rawSe[p], 4)}${hex(fpu.rawHi[p], 8)}${hex(fpu.rawLo[p], 8)} want ${hex(se, 4)}${hex(hi, 8)}${hex(lo, 8)}`);
+        break;
+      }
+    }
+    if ((st.mxcsr >>> 0) !== want.mxcsr) diffs.push(`mxcsr: got ${hex(st.mxcsr, 8)} want ${hex(want.mxcsr, 8)}`);
+    for (let r = 0; r < 8; r++) {
+      const x = want.xmm[r];
+      for (let d = 0; d < 4; d++) {
+        const w = x[4 * d] | (x[4 * d + 1] << 8) | (x[4 * d + 2] << 16) | (x[4 * d + 3] << 24);
+        if (st.xmm[4 * r + d] !== w) { diffs.push(`xmm${r}[${d}]: got ${hex(st.xmm[4 * r + d], 8)} want ${hex(w, 8)}`); r = 8; break; }
+      }
+    }
   }
 }
 
@@ -200,13 +242,15 @@ describe.skipIf(!existsSync(join(dir, 'm32')))('real-silicon corpus (AMD Zen 4, 
   for (const mode of [32, 16] as const) {
     it(`m${mode}`, () => {
       const perForm = new Map<string, { run: number; failed: number; sample: string }>();
-      for (const t of readSiliconCorpus({ modes: [mode], categories: CATEGORIES, ...(PER_FORM === undefined ? {} : { perForm: PER_FORM }) })) {
+      const categoryOf = new Map(readSiliconForms(mode, dir).map((f) => [f.id, f.category]));
+      const formFilter = (id: string): boolean => categoryOf.get(id) !== 'sse' || SSE_FORMS_RUN.has(id);
+      for (const t of readSiliconCorpus({ modes: [mode], categories: CATEGORIES, form: formFilter, ...(PER_FORM === undefined ? {} : { perForm: PER_FORM }) })) {
         const key = `m${mode} ${t.form}`;
         let e = perForm.get(key);
         if (e === undefined) { e = { run: 0, failed: 0, sample: '' }; perForm.set(key, e); }
         e.run++;
         engine.load(t);
-        const d = engine.check(t);
+        const d = engine.check(t, FP_COMPARED_CATEGORIES.has(categoryOf.get(t.form) ?? ''));
         if (d !== '') {
           e.failed++;
           if (e.sample === '') e.sample = `#${t.index} [${Array.from(t.code, (x) => x.toString(16).padStart(2, '0')).join(' ')}] ${d}`;

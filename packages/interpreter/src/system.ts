@@ -826,8 +826,11 @@ export function movFromCr(c: Cpu): void {
   c.r[2 * c.rm] = v | 0;
 }
 
-/** CR4 bits this CPU implements (VME/PVI, OSFXSR/OSXMMEXCPT are not: setting them raises #GP(0)). */
-const CR4_SUPPORTED = Cr4.TSD | Cr4.DE | Cr4.PSE | Cr4.PAE | Cr4.MCE | Cr4.PGE | Cr4.PCE;
+/**
+ * CR4 bits this CPU implements: OSFXSR with FXSAVE/FXRSTOR (fxsave.ts); VME/PVI and OSXMMEXCPT
+ * (no SSE) are not: setting them raises #GP(0).
+ */
+const CR4_SUPPORTED = Cr4.TSD | Cr4.DE | Cr4.PSE | Cr4.PAE | Cr4.MCE | Cr4.PGE | Cr4.PCE | Cr4.OSFXSR;
 
 /** MOV CRn, r32 (Intel SDM Vol. 2B MOV—Move to/from Control Registers). */
 export function movToCr(c: Cpu): void {

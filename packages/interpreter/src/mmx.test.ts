@@ -1,0 +1,212 @@
+import { describe, expect, it } from 'vitest';
+import { test as fcTest, fc } from '@fast-check/vitest';
+import { Cr0, Exc, PhysicalMemoryBus, Seg } from '@x86kit/core';
+import { CPU_PROFILES, Cpu, Cpuid1Edx, ExitKind, RunStatus, mmxBinary } from './index.js';
+
+/** A real-mode machine running `code` at 0:7C00 with every exception intercepted. */
+function machine(code: number[]): { bus: PhysicalMemoryBus; cpu: Cpu } {
+  const bus = new PhysicalMemoryBus();
+  bus.mapRam(0, 1 << 20);
+  bus.load(0x7c00, Uint8Array.from(code));
+  const cpu = new Cpu({ memory: bus });
+  for (const s of [Seg.CS, Seg.DS, Seg.ES, Seg.SS]) cpu.loadSegReal(s, 0);
+  cpu.setReg(2, 4, 0x7000);
+  cpu.eip = 0x7c00;
+  cpu.interceptExceptions = -1;
+  return { bus, cpu };
+}
+/** Run to HLT (or to an intercepted exception: returns its vector, else −1). */
+function run(cpu: Cpu): number {
+  const st = cpu.run(1000);
+  if (st === RunStatus.Intercept && cpu.exit.kind === ExitKind.Exception) return cpu.exit.code;
+  expect(st).toBe(RunStatus.Halted);
+  return -1;
+}
+const u64 = (lo: number, hi: number): bigint => (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+function rd64(bus: PhysicalMemoryBus, a: number): bigint { return u64(bus.read32(a), bus.read32(a + 4)); }
+function wr64(bus: PhysicalMemoryBus, a: number, v: bigint): void {
+  bus.write32(a, Number(v & 0xffffffffn)); bus.write32(a + 4, Number(v >> 32n));
+}
+
+const MOVQ_MM0_M = [0x0f, 0x6f, 0x06, 0x00, 0x20]; // movq mm0, [0x2000]
+const HLT = 0xf4;
+
+describe('MMX aliasing with the x87 registers (SDM Vol. 3A, 12.2)', () => {
+  it('an MMX write sets the significand, exponent/sign all ones, TOP = 0, tags valid: FNSAVE sees it', () => {
+    const { bus, cpu } = machine([
+      0xdb, 0xe3, // fninit
+      0xd9, 0xee, 0xd9, 0xee, // fldz; fldz (TOP = 6)
+      ...MOVQ_MM0_M,
+      0xdd, 0x36, 0x00, 0x30, // fnsave [0x3000] (16-bit real-mode layout: 14-byte environment)
+      HLT,
+    ]);
+    wr64(bus, 0x2000, 0x0123456789abcdefn);
+    expect(run(cpu)).toBe(-1);
+    const sw = bus.read16(0x3002), tw = bus.read16(0x3004);
+    expect((sw >>> 11) & 7).toBe(0); // TOP = 0 after the MMX instruction
+    // R0 (MM0): exponent all ones → special (10b); R6, R7 hold +0 (01b); the others, never
+    // written since power-on, hold +0 too: every tag was set valid and FNSAVE classifies contents
+    expect(tw).toBe(0x5556);
+    expect(rd64(bus, 0x3000 + 14)).toBe(0x0123456789abcdefn); // ST(0) = R0 significand
+    expect(bus.read16(0x3000 + 14 + 8)).toBe(0xffff); // sign + exponent all ones
+    expect(cpu.fpu.tagWord()).toBe(0xffff); // FNSAVE re-initialised the FPU
+  });
+
+  it('FLD m80 then MOVQ reads the exact significand (no float64 rounding)', () => {
+    const { bus, cpu } = machine([
+      0xdb, 0xe3, // fninit
+      0xdb, 0x2e, 0x00, 0x20, // fld tword [0x2000] → R7
+      0x0f, 0x7f, 0x3e, 0x10, 0x20, // movq [0x2010], mm7
+      0x0f, 0x7e, 0xf8, // movd eax, mm7
+      HLT,
+    ]);
+    wr64(bus, 0x2000, 0xf123456789abcdefn); // 64 significant bits: not representable in a double
+    bus.write16(0x2008, 0x4321);
+    expect(run(cpu)).toBe(-1);
+    expect(rd64(bus, 0x2010)).toBe(0xf123456789abcdefn);
+    expect(cpu.getReg(4, 0) >>> 0).toBe(0x89abcdef);
+    expect(cpu.fpu.statusWord() & 0x3800).toBe(0); // TOP = 0
+    expect(cpu.fpu.rawSe[7]).toBe(0x4321); // a read leaves the register alone
+  });
+
+  it('an MMX value survives FSTP m80 / FLD m80 and FXCH bit-exactly', () => {
+    const { bus, cpu } = machine([
+      ...MOVQ_MM0_M, // MM0 = R0 = ST(0) after TOP = 0
+      0xdb, 0x3e, 0x00, 0x21, // fstp tword [0x2100]
+      HLT,
+    ]);
+    wr64(bus, 0x2000, 0x8000000000000001n);
+    expect(run(cpu)).toBe(-1);
+    expect(rd64(bus, 0x2100)).toBe(0x8000000000000001n);
+    expect(bus.read16(0x2108)).toBe(0xffff);
+  });
+
+  it('EMMS empties every tag and sets TOP to 0; MMX instructions fill all tags', () => {
+    const { cpu } = machine([0xdb, 0xe3, 0xd9, 0xe8, 0x0f, 0x77, HLT]); // fninit; fld1; emms
+    expect(run(cpu)).toBe(-1);
+    expect(cpu.fpu.tagWord()).toBe(0xffff);
+    expect(cpu.fpu.abridgedTag()).toBe(0);
+    expect((cpu.fpu.statusWord() >>> 11) & 7).toBe(0);
+    const b = machine([0xdb, 0xe3, 0x0f, 0xef, 0xc9, HLT]); // fninit; pxor mm1, mm1
+    expect(run(b.cpu)).toBe(-1);
+    expect(b.cpu.fpu.abridgedTag()).toBe(0xff);
+  });
+});
+
+describe('MMX exceptions (SDM Vol. 3A table 12-1)', () => {
+  const PADDB = [0x0f, 0xfc, 0xc1, HLT]; // paddb mm0, mm1
+  it('CR0.EM = 1 → #UD (before #NM), CR0.TS = 1 → #NM', () => {
+    const a = machine(PADDB);
+    a.cpu.state.cr0 |= Cr0.EM | Cr0.TS;
+    expect(run(a.cpu)).toBe(Exc.UD);
+    const b = machine(PADDB);
+    b.cpu.state.cr0 |= Cr0.TS;
+    expect(run(b.cpu)).toBe(Exc.NM);
+    const c = machine([0x0f, 0x77, HLT]); // EMMS follows the same rules
+    c.cpu.state.cr0 |= Cr0.TS;
+    expect(run(c.cpu)).toBe(Exc.NM);
+  });
+
+  it('a pending unmasked x87 exception → #MF, state unchanged', () => {
+    const { bus, cpu } = machine([
+      0xdb, 0xe3, // fninit
+      0xd9, 0x2e, 0x00, 0x20, // fldcw [0x2000] (ZE unmasked)
+      0xd9, 0xee, 0xd9, 0xe8, // fldz; fld1
+      0xd8, 0xf1, // fdiv st0, st1: 1/0 → ZE pending
+      ...PADDB,
+    ]);
+    bus.write16(0x2000, 0x037b);
+    cpu.state.cr0 |= Cr0.NE;
+    expect(run(cpu)).toBe(Exc.MF);
+    expect(cpu.eip).toBe(0x7c00 + 12); // reported on the MMX instruction
+    expect((cpu.fpu.statusWord() >>> 11) & 7).toBe(6); // TOP untouched
+  });
+
+  it('memory operands fault before any state changes (real-mode limit → #GP(0))', () => {
+    const { bus, cpu } = machine([0x0f, 0x7f, 0x06, 0xfc, 0xff, HLT]); // movq [0xfffc], mm0
+    bus.write32(0xfffc, 0x11223344);
+    expect(run(cpu)).toBe(Exc.GP);
+    expect(bus.read32(0xfffc)).toBe(0x11223344);
+    expect(cpu.fpu.abridgedTag()).toBe(0); // tags still empty (RESET)
+  });
+
+  it('66/F3-prefixed forms are SSE2/SSE instructions: #UD, counted as unimplemented', () => {
+    const a = machine([0x66, 0x0f, 0xfc, 0xc1, HLT]); // paddb xmm0, xmm1
+    expect(run(a.cpu)).toBe(Exc.UD);
+    expect(a.cpu.counters.unimplemented[0x1fc]).toBe(1);
+    const b = machine([0xf3, 0x0f, 0x6f, 0xc1, HLT]); // movdqu xmm0, xmm1
+    expect(run(b.cpu)).toBe(Exc.UD);
+    const c = machine([0x0f, 0x71, 0xd8, 0x01, HLT]); // 0F 71 /3: exists only with 66
+    expect(run(c.cpu)).toBe(Exc.UD);
+  });
+});
+
+describe('MMX arithmetic', () => {
+  const op = (o: number, a: bigint, b: bigint): bigint => {
+    const v = Int32Array.of(Number(a & 0xffffffffn), Number(a >> 32n), Number(b & 0xffffffffn), Number(b >> 32n));
+    expect(mmxBinary(o, v)).toBe(true);
+    return u64(v[0], v[1]);
+  };
+  it('known answers (SDM Vol. 2 instruction pages)', () => {
+    expect(op(0xfc, 0x01ff_7f80_0000_00ffn, 0x0101_0180_0000_0001n)).toBe(0x0200_8000_0000_0000n); // PADDB wraps
+    expect(op(0xec, 0x0000_0000_7f80_0000n, 0x0000_0000_0180_0000n)).toBe(0x0000_0000_7f80_0000n); // PADDSB saturates
+    expect(op(0xdc, 0x0000_0000_0000_f0f0n, 0x0000_0000_0000_2020n)).toBe(0x0000_0000_0000_ffffn); // PADDUSB
+    expect(op(0xd9, 0x0000_0000_0001_0010n, 0x0000_0000_0002_0001n)).toBe(0x0000_0000_0000_000fn); // PSUBUSW
+    expect(op(0xe5, 0x0000_0000_0000_4000n, 0x0000_0000_0000_0004n)).toBe(0x0000_0000_0000_0001n); // PMULHW
+    expect(op(0xd5, 0x0000_0000_0000_4001n, 0x0000_0000_0000_0004n)).toBe(0x0000_0000_0000_0004n); // PMULLW
+    expect(op(0xf5, 0x8000_8000_0002_0003n, 0x8000_8000_0004_0005n)).toBe(0x8000_0000_0000_0017n); // PMADDWD (overflow wraps)
+    expect(op(0x63, 0x0000_0000_0100_ff7fn, 0x0000_0000_8000_0005n)).toBe(0x0000_8005_0000_7f80n); // PACKSSWB
+    expect(op(0x67, 0x0000_0000_0100_ff7fn, 0x0000_0000_8000_0005n)).toBe(0x0000_0005_0000_ff00n); // PACKUSWB
+    expect(op(0x6b, 0x0001_0000_ffff_8000n, 0x0000_7fff_8000_0000n)).toBe(0x7fff_8000_7fff_8000n); // PACKSSDW
+    expect(op(0x60, 0x0000_0000_4433_2211n, 0x0000_0000_8877_6655n)).toBe(0x8844_7733_6622_5511n); // PUNPCKLBW
+    expect(op(0x69, 0x4444_3333_0000_0000n, 0x8888_7777_0000_0000n)).toBe(0x8888_4444_7777_3333n); // PUNPCKHWD
+    expect(op(0x62, 0x0000_0000_1111_1111n, 0x0000_0000_2222_2222n)).toBe(0x2222_2222_1111_1111n); // PUNPCKLDQ
+    expect(op(0x75, 0x0001_0002_0003_0004n, 0x0001_0000_0003_0000n)).toBe(0xffff_0000_ffff_0000n); // PCMPEQW
+    expect(op(0x66, 0x0000_0001_ffff_ffffn, 0x0000_0000_0000_0000n)).toBe(0xffff_ffff_0000_0000n); // PCMPGTD (signed)
+    expect(op(0xf3, 0x0000_0000_8000_0001n, 33n)).toBe(0x0000_0002_0000_0000n); // PSLLQ
+    expect(op(0xd3, 0x8000_0000_0000_0000n, 63n)).toBe(1n); // PSRLQ
+    expect(op(0xe1, 0x8000_0000_0000_0000n, 0x1_0000_0000n)).toBe(0xffff_0000_0000_0000n); // PSRAW: count ≥ 16 (hi bits) fills with sign
+    expect(op(0xd1, 0xffff_ffff_ffff_ffffn, 16n)).toBe(0n); // PSRLW by 16 clears
+    expect(op(0xdf, 0x0f0f_0f0f_0f0f_0f0fn, 0xffff_0000_ffff_0000n)).toBe(0xf0f0_0000_f0f0_0000n); // PANDN
+    expect(mmxBinary(0xd4, new Int32Array(4))).toBe(false); // PADDQ is SSE2, not MMX
+  });
+
+  // lane-wise reference model on BigInt lanes
+  const lanes = (v: bigint, bits: number, signed: boolean): number[] => {
+    const out: number[] = [];
+    for (let i = 0; i < 64 / bits; i++) {
+      const x = Number((v >> BigInt(i * bits)) & ((1n << BigInt(bits)) - 1n));
+      out.push(signed && x >= 2 ** (bits - 1) ? x - 2 ** bits : x);
+    }
+    return out;
+  };
+  const pack = (xs: number[], bits: number): bigint => xs.reduce((acc, x, i) => acc | (BigInt(x) & ((1n << BigInt(bits)) - 1n)) << BigInt(i * bits), 0n);
+  const clamp = (x: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, x));
+  const ref: [number, number, boolean, (a: number, b: number) => number][] = [
+    [0xfd, 16, false, (a, b) => a + b], [0xfe, 32, false, (a, b) => a + b], [0xf8, 8, false, (a, b) => a - b],
+    [0xed, 16, true, (a, b) => clamp(a + b, -32768, 32767)], [0xe8, 8, true, (a, b) => clamp(a - b, -128, 127)],
+    [0xdd, 16, false, (a, b) => clamp(a + b, 0, 65535)], [0xd8, 8, false, (a, b) => clamp(a - b, 0, 255)],
+    [0x64, 8, true, (a, b) => (a > b ? -1 : 0)], [0x74, 8, false, (a, b) => (a === b ? -1 : 0)],
+    [0xe5, 16, true, (a, b) => Math.floor((a * b) / 65536)],
+  ];
+  fcTest.prop([fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), fc.bigInt({ min: 0n, max: 2n ** 64n - 1n })])('lane-wise ops match a BigInt reference', (a, b) => {
+    for (const [o, bits, signed, f] of ref) {
+      const la = lanes(a, bits, signed), lb = lanes(b, bits, signed);
+      expect(op(o, a, b)).toBe(pack(la.map((x, i) => f(x, lb[i])), bits));
+    }
+  });
+});
+
+describe('CPUID advertises exactly what is implemented', () => {
+  it('MMX and FXSR on, SSE/SSE2 off, in every profile', () => {
+    for (const p of Object.values(CPU_PROFILES)) {
+      expect(p.features1Edx & Cpuid1Edx.MMX).not.toBe(0);
+      expect(p.features1Edx & Cpuid1Edx.FXSR).not.toBe(0);
+      expect(p.features1Edx & (Cpuid1Edx.SSE | Cpuid1Edx.SSE2)).toBe(0);
+      expect(p.features1Ecx).toBe(0); // no SSE3/SSSE3/SSE4
+    }
+    const { cpu } = machine([0x66, 0xb8, 0x01, 0, 0, 0, 0x0f, 0xa2, HLT]); // mov eax, 1; cpuid
+    expect(run(cpu)).toBe(-1);
+    expect(cpu.getReg(4, 2) & (Cpuid1Edx.MMX | Cpuid1Edx.FXSR | Cpuid1Edx.SSE)).toBe(Cpuid1Edx.MMX | Cpuid1Edx.FXSR);
+  });
+});
