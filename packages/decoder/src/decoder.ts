@@ -77,6 +77,30 @@ const PREFIX_KIND = (() => {
 
 const SEG_BY_PREFIX = [Register.ES, Register.CS, Register.SS, Register.DS];
 
+/** Form-selection memo: 2^FC_BITS direct-mapped entries shared by all decoders (keys include the bitness). */
+const FC_BITS = 13;
+const FC_K1 = new Int32Array(1 << FC_BITS).fill(-1);
+const FC_K2 = new Int32Array(1 << FC_BITS).fill(-1);
+const FC_RES = new Int32Array(1 << FC_BITS);
+
+/**
+ * Fast-path plans, per bitness: key = (map 0/0F, opcode, 66, REX.W, ModRM mod==3, ModRM.reg);
+ * value = form * 4 + operand-size id (1..3), -1 = not on the fast path, 0 = not computed yet.
+ * Filled lazily by {@link Decoder.fastPlan} from the same slot tables as the general path.
+ */
+const FAST_PLANS = [new Int32Array(1 << 15), new Int32Array(1 << 15), new Int32Array(1 << 15)];
+/** Operand encodings the fast path decodes (see decodeFast). */
+const FAST_OE = (() => {
+  const t = new Uint8Array(256);
+  for (const oe of [1, 2, 3, 4, 5, 14, 15, 16, 17, 18, 19, 26, 27, 28, 29, 30, 31, 32, 33, 34, 40, 51, 52, 53, 54, 58, 59, 60, 61, 64, 65, 66, 67, 68, 69, 70, 83, 84, 85]) t[oe] = 1;
+  return t;
+})();
+let fastPathEnabled = true;
+/** @internal Test hook: disable the fast path (to compare it with the general path). */
+export function setDecoderFastPath(on: boolean): void {
+  fastPathEnabled = on;
+}
+
 const M_MODRM = 1 << 26;
 const M_OPREG = 1 << 25;
 
@@ -213,6 +237,10 @@ export class Decoder {
       this.tupleN = 1;
     }
     const mode64 = bitness === 64;
+    if (avail === 15 && fastPathEnabled) {
+      const len = this.decodeFast(insn, bytes, start);
+      if (len > 0) return len;
+    }
 
     // --- legacy prefixes and REX (SDM Vol. 2, 2.1.1, 2.2.1) ---
     let pos = start;
@@ -424,16 +452,32 @@ export class Decoder {
       if (enc === EncodingKind.EVEX && this.evexB !== 0 && mod === 3) kb |= 1 << 18;
       if (b === 0x90 && table === T_LEGACY && this.rexB !== 0) kb |= 1 << 19;
       if (repLast !== 0 && enc === EncodingKind.Legacy) kb |= 1 << 20;
-      const ds = (bitness === 16 ? 0 : bitness === 32 ? 4097 : 8194) + idx;
-      const sEnd = MODE_DISPATCH[ds + 1];
-      for (let sl = MODE_DISPATCH[ds] * 3, se = sEnd * 3; sl < se; sl += 3) {
-        const sf = SLOT_DATA[sl + 2];
-        const sel = sf >>> 16;
-        const fos = sel === 0 ? osNormal : sel === 1 ? osDo64 : sel === 2 ? 3 : osNo66;
-        if (((kb | (fos << 11)) & SLOT_DATA[sl]) === SLOT_DATA[sl + 1]) {
-          form = sf & 0xffff;
-          os = fos;
-          break;
+      // Form-selection memo (per bitness): the scan below is a pure function of (idx, kb, 66, W),
+      // and a few hundred (opcode, ModRM class, prefix) combinations cover real code.
+      const k1 = kb | (p66 ? 1 << 21 : 0);
+      const k2 = idx | (bitness << 16);
+      const h = Math.imul(k1 ^ Math.imul(k2, 0x2c1b3c6d), 0x9e3779b1) >>> (32 - FC_BITS);
+      if (FC_K1[h] === k1 && FC_K2[h] === k2) {
+        const r = FC_RES[h];
+        form = r >> 2;
+        os = r & 3;
+      } else {
+        const ds = (bitness === 16 ? 0 : bitness === 32 ? 4097 : 8194) + idx;
+        const sEnd = MODE_DISPATCH[ds + 1];
+        for (let sl = MODE_DISPATCH[ds] * 3, se = sEnd * 3; sl < se; sl += 3) {
+          const sf = SLOT_DATA[sl + 2];
+          const sel = sf >>> 16;
+          const fos = sel === 0 ? osNormal : sel === 1 ? osDo64 : sel === 2 ? 3 : osNo66;
+          if (((kb | (fos << 11)) & SLOT_DATA[sl]) === SLOT_DATA[sl + 1]) {
+            form = sf & 0xffff;
+            os = fos;
+            break;
+          }
+        }
+        if (form >= 0) {
+          FC_K1[h] = k1;
+          FC_K2[h] = k2;
+          FC_RES[h] = (form << 2) | os;
         }
       }
     }
@@ -690,6 +734,336 @@ export class Decoder {
     this.lastError = DecoderError.None;
     this.ipLo = insn.nextIpLo;
     this.ipHi = insn.nextIpHi;
+    return len;
+  }
+
+  /**
+   * The plan for a fast-path key (see {@link FAST_PLANS}): the form the slot scan selects, if it
+   * does not depend on ModRM.rm, needs no validity rule beyond what the fast path checks and
+   * uses only operand encodings in {@link FAST_OE}; else -1.
+   */
+  private fastPlanOf(bitness: 16 | 32 | 64, table: number, op: number, p66: number, w: number, mod3: number, regIn = 0): number {
+    const idx = table * 256 + op;
+    if (table === T_LEGACY && (op === 0x0f || op === 0xc4 || op === 0xc5 || op === 0x62 || op === 0x8f)) return -1;
+    if (table === T_0F && (op === 0x38 || op === 0x3a || op === 0x0f)) return -1;
+    const hasModrm = DISPATCH_MODRM[idx] !== 0;
+    const asId = bitness === 16 ? 1 : bitness === 32 ? 2 : 3;
+    const osNormal = bitness === 16 ? (p66 ? 2 : 1) : bitness === 32 ? (p66 ? 1 : 2) : w !== 0 ? 3 : p66 ? 1 : 2;
+    const osNo66 = bitness === 16 ? 1 : bitness === 32 ? 2 : w !== 0 ? 3 : 2;
+    const osDo64 = w !== 0 || !p66 ? 3 : 1;
+    const ds = (bitness === 16 ? 0 : bitness === 32 ? 4097 : 8194) + idx;
+    let result = -2;
+    for (let rm = 0; rm < (hasModrm ? 8 : 1); rm++) {
+      let kb = (p66 ? 2 : 1) | (asId << 13) | (w << 15);
+      if (hasModrm) kb |= (mod3 ? 16 : 8) | (regIn << 5) | (rm << 8);
+      let r = -1;
+      for (let sl = MODE_DISPATCH[ds] * 3, se = MODE_DISPATCH[ds + 1] * 3; sl < se; sl += 3) {
+        const sf = SLOT_DATA[sl + 2];
+        const sel = sf >>> 16;
+        const fos = sel === 0 ? osNormal : sel === 1 ? osDo64 : sel === 2 ? 3 : osNo66;
+        if (((kb | (fos << 11)) & SLOT_DATA[sl]) === SLOT_DATA[sl + 1]) {
+          r = (sf & 0xffff) * 4 + fos;
+          break;
+        }
+      }
+      if (r < 0 || (result !== -2 && r !== result)) return -1;
+      result = r;
+    }
+    const form = result >> 2;
+    const flags = FORM_DATA[form * 4 + 1];
+    if ((flags & (FormFlag.uniqueRegNums | FormFlag.uniqueDestRegNum)) !== 0) return -1;
+    if (p66 && (flags & FormFlag.no66) !== 0) return -1;
+    const fw2 = FORM_DATA[form * 4 + 2];
+    const fw3 = FORM_DATA[form * 4 + 3];
+    const opCount = (fw2 >> 16) & 7;
+    for (let k = 0; k < opCount; k++) {
+      const oe = k < 4 ? (fw3 >>> (k << 3)) & 255 : (fw2 >>> 24) & 255;
+      if (FAST_OE[oe] === 0) return -1;
+    }
+    return result;
+  }
+
+  /**
+   * Fast path for the common legacy encodings (optional 66, optional REX, one-byte or 0F map,
+   * no other prefix) when 15 bytes are available: the form comes from a memoised plan and only
+   * the common operand encodings are decoded inline. Produces exactly what the general path
+   * produces (tests compare both); returns 0 to fall back to the general path.
+   */
+  private decodeFast(insn: Instruction, bytes: Uint8Array, start: number): number {
+    const bitness = this.bitness;
+    let p = start;
+    let op = bytes[p];
+    let p66 = 0;
+    let rex = 0;
+    if (op === 0x66) {
+      p66 = 1;
+      op = bytes[++p];
+    }
+    if (bitness === 64 && (op & 0xf0) === 0x40) {
+      rex = op;
+      op = bytes[++p];
+    }
+    let table = T_LEGACY;
+    if (op === 0x0f) {
+      table = T_0F;
+      op = bytes[++p];
+    }
+    p++;
+    const w = (rex >> 3) & 1;
+    const rexB = rex & 1;
+    if (op === 0x90 && rexB !== 0 && table === T_LEGACY) return 0;
+    const hasModrm = DISPATCH_MODRM[table * 256 + op] !== 0;
+    let modrm = 0;
+    if (hasModrm) modrm = bytes[p++];
+    const mod = modrm >> 6;
+    const reg = (modrm >> 3) & 7;
+    const rm = modrm & 7;
+    const plans = FAST_PLANS[bitness === 16 ? 0 : bitness === 32 ? 1 : 2];
+    // key layout: map (1 bit) opcode (8) 66 (1) W (1) mod==3 (1) reg (3) = 15 bits
+    const slot = (table << 14) | (op << 6) | (p66 << 5) | (w << 4) | (mod === 3 ? 8 : 0) | reg;
+    let plan = plans[slot];
+    if (plan === 0) {
+      plan = this.fastPlanOf(bitness, table, op, p66, w, mod === 3 ? 1 : 0, hasModrm ? reg : 0);
+      plans[slot] = plan;
+    }
+    if (plan < 0) return 0;
+    const form = plan >> 2;
+    const os = plan & 3;
+
+    // Scratch state read by decodeMem.
+    const rexR = (rex >> 2) & 1;
+    this.hasRex = rex !== 0;
+    this.rexW = w;
+    this.rexR = rexR;
+    this.rexX = (rex >> 1) & 1;
+    this.rexB = rexB;
+    this.seg = Register.None;
+    const asz = bitness;
+    this.asz = asz;
+    this.mod = mod;
+    this.reg = reg;
+    this.rm = rm;
+    this.modrm = modrm;
+    this.pos = p;
+
+    const fd = form * 4;
+    const fw2 = FORM_DATA[fd + 2];
+    const fw3 = FORM_DATA[fd + 3];
+    const opCount = (fw2 >> 16) & 7;
+    const memSize = fw2 & 255;
+    const kinds = insn.opKinds;
+    const regs = insn.opRegisters;
+    let nImm = 0;
+    let branchOp = -1;
+    for (let k = 0; k < opCount; k++) {
+      const oe = (fw3 >>> (k << 3)) & 255;
+      switch (oe) {
+        case 1: kinds[k] = OpKind.Register; regs[k] = Register.AL; break;
+        case 2: kinds[k] = OpKind.Register; regs[k] = Register.AX; break;
+        case 3: kinds[k] = OpKind.Register; regs[k] = Register.EAX; break;
+        case 4: kinds[k] = OpKind.Register; regs[k] = Register.RAX; break;
+        case 5: kinds[k] = OpKind.Register; regs[k] = Register.CL; break;
+        case 14: case 16: case 18: { // rel8
+          const q = this.pos;
+          insn.immOffset = q - start;
+          insn.immSize = 1;
+          insn.nearBranchLo = (bytes[q] << 24) >> 24;
+          kinds[k] = oe === 14 ? OpKind.NearBranch16 : oe === 16 ? OpKind.NearBranch32 : OpKind.NearBranch64;
+          branchOp = k;
+          this.pos = q + 1;
+          nImm++;
+          break;
+        }
+        case 15: { // rel16
+          const q = this.pos;
+          insn.immOffset = q - start;
+          insn.immSize = 2;
+          insn.nearBranchLo = ((bytes[q] | (bytes[q + 1] << 8)) << 16) >> 16;
+          kinds[k] = OpKind.NearBranch16;
+          branchOp = k;
+          this.pos = q + 2;
+          nImm++;
+          break;
+        }
+        case 17: case 19: { // rel32
+          const q = this.pos;
+          insn.immOffset = q - start;
+          insn.immSize = 4;
+          insn.nearBranchLo = bytes[q] | (bytes[q + 1] << 8) | (bytes[q + 2] << 16) | (bytes[q + 3] << 24);
+          kinds[k] = oe === 17 ? OpKind.NearBranch32 : OpKind.NearBranch64;
+          branchOp = k;
+          this.pos = q + 4;
+          nImm++;
+          break;
+        }
+        case 26: { // imm8
+          const q = this.pos;
+          if (nImm === 0) {
+            insn.immOffset = q - start;
+            insn.immSize = 1;
+            insn.immediateLo = bytes[q];
+            kinds[k] = OpKind.Immediate8;
+          } else {
+            insn.imm2Offset = q - start;
+            insn.imm2Size = 1;
+            insn.immediate2 = bytes[q];
+            kinds[k] = OpKind.Immediate8_2nd;
+          }
+          this.pos = q + 1;
+          nImm++;
+          break;
+        }
+        case 27: case 28: case 29: case 30: { // imm16, imm32, imm64, imm32 sign-extended to 64
+          const q = this.pos;
+          const size = oe === 27 ? 2 : oe === 29 ? 8 : 4;
+          if (nImm === 0) {
+            insn.immOffset = q - start;
+            insn.immSize = size;
+          } else {
+            insn.imm2Offset = q - start;
+            insn.imm2Size = size;
+          }
+          if (oe === 27) {
+            insn.immediateLo = bytes[q] | (bytes[q + 1] << 8);
+            kinds[k] = OpKind.Immediate16;
+          } else {
+            const v = bytes[q] | (bytes[q + 1] << 8) | (bytes[q + 2] << 16) | (bytes[q + 3] << 24);
+            insn.immediateLo = v;
+            if (oe === 28) kinds[k] = OpKind.Immediate32;
+            else if (oe === 30) {
+              insn.immediateHi = v < 0 ? -1 : 0;
+              kinds[k] = OpKind.Immediate32to64;
+            } else {
+              insn.immediateHi = bytes[q + 4] | (bytes[q + 5] << 8) | (bytes[q + 6] << 16) | (bytes[q + 7] << 24);
+              kinds[k] = OpKind.Immediate64;
+            }
+          }
+          this.pos = q + size;
+          nImm++;
+          break;
+        }
+        case 31: case 32: case 33: { // imm8 sign-extended
+          const q = this.pos;
+          if (nImm === 0) {
+            insn.immOffset = q - start;
+            insn.immSize = 1;
+          } else {
+            insn.imm2Offset = q - start;
+            insn.imm2Size = 1;
+          }
+          const v = (bytes[q] << 24) >> 24;
+          if (oe === 31) {
+            insn.immediateLo = v & 0xffff;
+            kinds[k] = OpKind.Immediate8to16;
+          } else if (oe === 32) {
+            insn.immediateLo = v;
+            kinds[k] = OpKind.Immediate8to32;
+          } else {
+            insn.immediateLo = v;
+            insn.immediateHi = v < 0 ? -1 : 0;
+            kinds[k] = OpKind.Immediate8to64;
+          }
+          this.pos = q + 1;
+          nImm++;
+          break;
+        }
+        case 34: insn.immediateLo = 1; kinds[k] = OpKind.Immediate8; break;
+        case 40: this.decodeMem(insn, k, memSize, 0); break;
+        case 51: case 67: { // r8 in ModRM.reg / opcode bits
+          const n = oe === 51 ? reg | (rexR << 3) : (op & 7) | (rexB << 3);
+          kinds[k] = OpKind.Register;
+          regs[k] = Register.AL + (n < 4 || (rex === 0 && n < 8) ? n : n + 4);
+          break;
+        }
+        case 52: kinds[k] = OpKind.Register; regs[k] = Register.AX + (reg | (rexR << 3)); break;
+        case 53: kinds[k] = OpKind.Register; regs[k] = Register.EAX + (reg | (rexR << 3)); break;
+        case 54: kinds[k] = OpKind.Register; regs[k] = Register.RAX + (reg | (rexR << 3)); break;
+        case 58:
+          if (mod !== 3) this.decodeMem(insn, k, memSize, 0);
+          else {
+            const n = rm | (rexB << 3);
+            kinds[k] = OpKind.Register;
+            regs[k] = Register.AL + (n < 4 || (rex === 0 && n < 8) ? n : n + 4);
+          }
+          break;
+        case 59: case 60: case 61:
+          if (mod !== 3) this.decodeMem(insn, k, memSize, 0);
+          else {
+            kinds[k] = OpKind.Register;
+            regs[k] = (oe === 59 ? Register.AX : oe === 60 ? Register.EAX : Register.RAX) + (rm | (rexB << 3));
+          }
+          break;
+        case 64: kinds[k] = OpKind.Register; regs[k] = Register.AX + (rm | (rexB << 3)); break;
+        case 65: kinds[k] = OpKind.Register; regs[k] = Register.EAX + (rm | (rexB << 3)); break;
+        case 66: kinds[k] = OpKind.Register; regs[k] = Register.RAX + (rm | (rexB << 3)); break;
+        case 68: kinds[k] = OpKind.Register; regs[k] = Register.AX + ((op & 7) | (rexB << 3)); break;
+        case 69: kinds[k] = OpKind.Register; regs[k] = Register.EAX + ((op & 7) | (rexB << 3)); break;
+        case 70: kinds[k] = OpKind.Register; regs[k] = Register.RAX + ((op & 7) | (rexB << 3)); break;
+        case 83: kinds[k] = OpKind.Register; regs[k] = Register.XMM0 + (reg | (rexR << 3)); break;
+        case 84: kinds[k] = OpKind.Register; regs[k] = Register.XMM0 + (rm | (rexB << 3)); break;
+        default: // 85: xmm or memory
+          if (mod !== 3) this.decodeMem(insn, k, memSize, 0);
+          else {
+            kinds[k] = OpKind.Register;
+            regs[k] = Register.XMM0 + (rm | (rexB << 3));
+          }
+          break;
+      }
+    }
+    if (nImm !== 0 || insn.immediateLo !== 0) insn.dirtyImm = true;
+    const len = this.pos - start;
+    insn.opCount = opCount;
+    insn.encoding = EncodingKind.Legacy;
+    insn.operandSize = os === 1 ? 16 : os === 2 ? 32 : 64;
+    insn.addressSize = asz;
+    insn.hasOperandSizePrefix = p66 !== 0;
+    insn.hasAddressSizePrefix = false;
+    insn.segmentPrefix = Register.None;
+    insn.rex = rex;
+    insn.hasLock = false;
+    insn.length = len;
+    // next IP, IP-relative memory operand, near branch target (as in decodeInto)
+    const s0 = (insn.ipLo >>> 0) + len;
+    let nextLo: number;
+    let nextHi = 0;
+    if (bitness === 64) {
+      nextLo = s0 | 0;
+      nextHi = (insn.ipHi + (s0 > 0xffffffff ? 1 : 0)) | 0;
+    } else nextLo = bitness === 32 ? s0 | 0 : s0 & 0xffff;
+    insn.nextIpLo = nextLo;
+    insn.nextIpHi = nextHi;
+    if (this.ripRel !== 0) {
+      if (this.ripRel === 64) {
+        const s = (nextLo >>> 0) + this.dispLo;
+        const lo = s >>> 0;
+        insn.memDisplLo = lo | 0;
+        insn.memDisplHi = (nextHi + Math.floor((s - lo) / 0x1_0000_0000)) | 0;
+      } else {
+        insn.memDisplLo = (nextLo + this.dispLo) | 0;
+        insn.memDisplHi = 0;
+      }
+    }
+    if (branchOp >= 0) {
+      const kind = kinds[branchOp];
+      const s = (nextLo >>> 0) + insn.nearBranchLo;
+      const lo = s >>> 0;
+      if (kind === OpKind.NearBranch16) {
+        insn.nearBranchLo = lo & 0xffff;
+        insn.nearBranchHi = 0;
+      } else if (kind === OpKind.NearBranch32) {
+        insn.nearBranchLo = lo | 0;
+        insn.nearBranchHi = 0;
+      } else {
+        insn.nearBranchLo = lo | 0;
+        insn.nearBranchHi = (nextHi + Math.floor((s - lo) / 0x1_0000_0000)) | 0;
+      }
+    }
+    const fw0 = FORM_DATA[fd];
+    insn.code = (fw0 & 0xffff) as Code;
+    insn.mnemonic = (fw0 >>> 16) as Instruction['mnemonic'];
+    this.lastError = DecoderError.None;
+    this.ipLo = nextLo;
+    this.ipHi = nextHi;
     return len;
   }
 

@@ -1,0 +1,66 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { Decoder, setDecoderFastPath } from './decoder.js';
+import { Rng } from './fuzz.test-util.js';
+import { Instruction } from './instruction.js';
+
+/** Every field of an Instruction (numbers, booleans, typed arrays) as one string. */
+function snapshot(insn: Instruction, d: Decoder): string {
+  const parts: string[] = [`err=${d.lastError}`, `ip=${d.ipLo},${d.ipHi}`];
+  for (const [k, v] of Object.entries(insn)) parts.push(`${k}=${ArrayBuffer.isView(v) ? Array.from(v as Uint8Array).join('.') : String(v)}`);
+  return parts.join(' ');
+}
+
+/** Decodes `bytes` at every offset with the fast path on and off; returns the first difference. */
+function compareAt(bitness: 16 | 32 | 64, bytes: Uint8Array, offsets: Iterable<number>): string | null {
+  const a = new Decoder({ bitness, ip: 0x7ffffff0 });
+  const b = new Decoder({ bitness, ip: 0x7ffffff0 });
+  const ia = new Instruction();
+  const ib = new Instruction();
+  try {
+    for (const off of offsets) {
+      a.setIp(0x7ffffff0 + off);
+      b.setIp(0x7ffffff0 + off);
+      setDecoderFastPath(true);
+      a.decodeInto(ia, bytes, off);
+      setDecoderFastPath(false);
+      b.decodeInto(ib, bytes, off);
+      const sa = snapshot(ia, a);
+      const sb = snapshot(ib, b);
+      if (sa !== sb) return `${bitness}-bit at ${off} (${Array.from(bytes.subarray(off, off + 15), (x) => x.toString(16).padStart(2, '0')).join(' ')}):\n fast ${sa}\n full ${sb}`;
+    }
+  } finally {
+    setDecoderFastPath(true);
+  }
+  return null;
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+describe('legacy fast path', () => {
+  it('decodes exactly like the general path: random bytes and prefix/opcode-biased inputs', () => {
+    const rng = new Rng(99);
+    const buf = new Uint8Array(1 << 16);
+    for (const bitness of [16, 32, 64] as const) {
+      for (let round = 0; round < 4; round++) {
+        for (let i = 0; i < buf.length; i++) {
+          // Bias towards the fast path's prefixes (66, REX) and 0F so that many inputs take it.
+          const r = rng.below(16);
+          buf[i] = r === 0 ? 0x66 : r === 1 ? 0x40 + rng.below(16) : r === 2 ? 0x0f : rng.below(256);
+        }
+        const offsets = Array.from({ length: 20_000 }, () => rng.below(buf.length));
+        expect(compareAt(bitness, buf, offsets)).toBeNull();
+      }
+    }
+  });
+
+  it('decodes exactly like the general path on the 32-/16-bit corpora (every offset of the first 16 KiB)', () => {
+    for (const bitness of [32, 16] as const) {
+      const bytes = new Uint8Array(readFileSync(join(here, '..', 'bench-data', `corpus${bitness}.bin`))).subarray(0, 16 << 10);
+      expect(compareAt(bitness, bytes, bytes.keys())).toBeNull();
+      expect(compareAt(64, bytes, bytes.keys())).toBeNull();
+    }
+  });
+});
