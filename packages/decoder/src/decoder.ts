@@ -204,6 +204,10 @@ export class Decoder {
    * (length = the bytes available). Returns 0 only when no byte is available.
    */
   decodeInto(insn: Instruction, bytes: Uint8Array, offset: number): number {
+    if (fastPathEnabled && offset >= 0 && bytes.length - offset >= 15) {
+      const len = this.decodeFast(insn, bytes, offset);
+      if (len > 0) return len;
+    }
     insn.resetForDecode();
     const bitness = this.bitness;
     insn.bitness = bitness;
@@ -237,10 +241,6 @@ export class Decoder {
       this.tupleN = 1;
     }
     const mode64 = bitness === 64;
-    if (avail === 15 && fastPathEnabled) {
-      const len = this.decodeFast(insn, bytes, start);
-      if (len > 0) return len;
-    }
 
     // --- legacy prefixes and REX (SDM Vol. 2, 2.1.1, 2.2.1) ---
     let pos = start;
@@ -830,21 +830,14 @@ export class Decoder {
     const form = plan >> 2;
     const os = plan & 3;
 
-    // Scratch state read by decodeMem.
+    insn.resetForDecode();
+    insn.bitness = bitness;
+    insn.ipLo = this.ipLo;
+    insn.ipHi = this.ipHi;
     const rexR = (rex >> 2) & 1;
-    this.hasRex = rex !== 0;
-    this.rexW = w;
-    this.rexR = rexR;
-    this.rexX = (rex >> 1) & 1;
-    this.rexB = rexB;
-    this.seg = Register.None;
     const asz = bitness;
-    this.asz = asz;
-    this.mod = mod;
-    this.reg = reg;
-    this.rm = rm;
-    this.modrm = modrm;
-    this.pos = p;
+    let pos = p;
+    this.ripRel = 0;
 
     const fd = form * 4;
     const fw2 = FORM_DATA[fd + 2];
@@ -864,40 +857,40 @@ export class Decoder {
         case 4: kinds[k] = OpKind.Register; regs[k] = Register.RAX; break;
         case 5: kinds[k] = OpKind.Register; regs[k] = Register.CL; break;
         case 14: case 16: case 18: { // rel8
-          const q = this.pos;
+          const q = pos;
           insn.immOffset = q - start;
           insn.immSize = 1;
           insn.nearBranchLo = (bytes[q] << 24) >> 24;
           kinds[k] = oe === 14 ? OpKind.NearBranch16 : oe === 16 ? OpKind.NearBranch32 : OpKind.NearBranch64;
           branchOp = k;
-          this.pos = q + 1;
+          pos = q + 1;
           nImm++;
           break;
         }
         case 15: { // rel16
-          const q = this.pos;
+          const q = pos;
           insn.immOffset = q - start;
           insn.immSize = 2;
           insn.nearBranchLo = ((bytes[q] | (bytes[q + 1] << 8)) << 16) >> 16;
           kinds[k] = OpKind.NearBranch16;
           branchOp = k;
-          this.pos = q + 2;
+          pos = q + 2;
           nImm++;
           break;
         }
         case 17: case 19: { // rel32
-          const q = this.pos;
+          const q = pos;
           insn.immOffset = q - start;
           insn.immSize = 4;
           insn.nearBranchLo = bytes[q] | (bytes[q + 1] << 8) | (bytes[q + 2] << 16) | (bytes[q + 3] << 24);
           kinds[k] = oe === 17 ? OpKind.NearBranch32 : OpKind.NearBranch64;
           branchOp = k;
-          this.pos = q + 4;
+          pos = q + 4;
           nImm++;
           break;
         }
         case 26: { // imm8
-          const q = this.pos;
+          const q = pos;
           if (nImm === 0) {
             insn.immOffset = q - start;
             insn.immSize = 1;
@@ -909,12 +902,12 @@ export class Decoder {
             insn.immediate2 = bytes[q];
             kinds[k] = OpKind.Immediate8_2nd;
           }
-          this.pos = q + 1;
+          pos = q + 1;
           nImm++;
           break;
         }
         case 27: case 28: case 29: case 30: { // imm16, imm32, imm64, imm32 sign-extended to 64
-          const q = this.pos;
+          const q = pos;
           const size = oe === 27 ? 2 : oe === 29 ? 8 : 4;
           if (nImm === 0) {
             insn.immOffset = q - start;
@@ -938,12 +931,12 @@ export class Decoder {
               kinds[k] = OpKind.Immediate64;
             }
           }
-          this.pos = q + size;
+          pos = q + size;
           nImm++;
           break;
         }
         case 31: case 32: case 33: { // imm8 sign-extended
-          const q = this.pos;
+          const q = pos;
           if (nImm === 0) {
             insn.immOffset = q - start;
             insn.immSize = 1;
@@ -963,12 +956,12 @@ export class Decoder {
             insn.immediateHi = v < 0 ? -1 : 0;
             kinds[k] = OpKind.Immediate8to64;
           }
-          this.pos = q + 1;
+          pos = q + 1;
           nImm++;
           break;
         }
         case 34: insn.immediateLo = 1; kinds[k] = OpKind.Immediate8; break;
-        case 40: this.decodeMem(insn, k, memSize, 0); break;
+        case 40: pos = this.fastMem(insn, k, memSize, bytes, pos, start, mod, rm, rex); break;
         case 51: case 67: { // r8 in ModRM.reg / opcode bits
           const n = oe === 51 ? reg | (rexR << 3) : (op & 7) | (rexB << 3);
           kinds[k] = OpKind.Register;
@@ -979,7 +972,7 @@ export class Decoder {
         case 53: kinds[k] = OpKind.Register; regs[k] = Register.EAX + (reg | (rexR << 3)); break;
         case 54: kinds[k] = OpKind.Register; regs[k] = Register.RAX + (reg | (rexR << 3)); break;
         case 58:
-          if (mod !== 3) this.decodeMem(insn, k, memSize, 0);
+          if (mod !== 3) pos = this.fastMem(insn, k, memSize, bytes, pos, start, mod, rm, rex);
           else {
             const n = rm | (rexB << 3);
             kinds[k] = OpKind.Register;
@@ -987,7 +980,7 @@ export class Decoder {
           }
           break;
         case 59: case 60: case 61:
-          if (mod !== 3) this.decodeMem(insn, k, memSize, 0);
+          if (mod !== 3) pos = this.fastMem(insn, k, memSize, bytes, pos, start, mod, rm, rex);
           else {
             kinds[k] = OpKind.Register;
             regs[k] = (oe === 59 ? Register.AX : oe === 60 ? Register.EAX : Register.RAX) + (rm | (rexB << 3));
@@ -1002,7 +995,7 @@ export class Decoder {
         case 83: kinds[k] = OpKind.Register; regs[k] = Register.XMM0 + (reg | (rexR << 3)); break;
         case 84: kinds[k] = OpKind.Register; regs[k] = Register.XMM0 + (rm | (rexB << 3)); break;
         default: // 85: xmm or memory
-          if (mod !== 3) this.decodeMem(insn, k, memSize, 0);
+          if (mod !== 3) pos = this.fastMem(insn, k, memSize, bytes, pos, start, mod, rm, rex);
           else {
             kinds[k] = OpKind.Register;
             regs[k] = Register.XMM0 + (rm | (rexB << 3));
@@ -1011,7 +1004,7 @@ export class Decoder {
       }
     }
     if (nImm !== 0 || insn.immediateLo !== 0) insn.dirtyImm = true;
-    const len = this.pos - start;
+    const len = pos - start;
     insn.opCount = opCount;
     insn.encoding = EncodingKind.Legacy;
     insn.operandSize = os === 1 ? 16 : os === 2 ? 32 : 64;
@@ -1065,6 +1058,91 @@ export class Decoder {
     this.ipLo = nextLo;
     this.ipHi = nextHi;
     return len;
+  }
+
+  /**
+   * ModRM memory operand for the fast path (no segment prefix, no 67, no VSIB/EVEX; 15 bytes
+   * available): same fields as {@link Decoder.decodeMem}; returns the position after SIB/displacement.
+   */
+  private fastMem(insn: Instruction, k: number, memSize: number, bytes: Uint8Array, pos: number, start: number, mod: number, rm: number, rex: number): number {
+    insn.opKinds[k] = OpKind.Memory;
+    insn.memorySize = memSize as Instruction['memorySize'];
+    const bitness = this.bitness;
+    if (bitness === 16) {
+      let base: Register = Register.BX;
+      let index: Register = Register.None;
+      switch (rm) {
+        case 0: index = Register.SI; break;
+        case 1: index = Register.DI; break;
+        case 2: base = Register.BP; index = Register.SI; break;
+        case 3: base = Register.BP; index = Register.DI; break;
+        case 4: base = Register.SI; break;
+        case 5: base = Register.DI; break;
+        case 6: base = mod === 0 ? Register.None : Register.BP; break;
+        default: break;
+      }
+      insn.memBase = base;
+      insn.memIndex = index;
+      insn.memSegment = base === Register.BP ? Register.SS : Register.DS;
+      if (mod === 1) {
+        insn.dispOffset = pos - start;
+        insn.dispSize = 1;
+        insn.memDisplLo = ((bytes[pos] << 24) >> 24) & 0xffff;
+        insn.memDisplSize = 1;
+        return pos + 1;
+      }
+      if (mod === 2 || (mod === 0 && rm === 6)) {
+        insn.dispOffset = pos - start;
+        insn.dispSize = 2;
+        insn.memDisplLo = bytes[pos] | (bytes[pos + 1] << 8);
+        insn.memDisplSize = 2;
+        return pos + 2;
+      }
+      return pos;
+    }
+    const a64 = bitness === 64;
+    const gbase = a64 ? Register.RAX : Register.EAX;
+    const rexB = (rex & 1) << 3;
+    let base = -1;
+    let index = -1;
+    let scale = 0;
+    let baseLow = rm;
+    if (rm === 4) {
+      const sib = bytes[pos++];
+      scale = sib >> 6;
+      const idx = ((sib >> 3) & 7) | ((rex & 2) << 2);
+      baseLow = sib & 7;
+      if (idx !== 4) index = gbase + idx;
+      if (!(baseLow === 5 && mod === 0)) base = gbase + (baseLow | rexB);
+    } else if (rm === 5 && mod === 0) {
+      if (a64) this.ripRel = 64;
+    } else base = gbase + (rm | rexB);
+    const bn = base - gbase;
+    insn.memSegment = bn === 4 || bn === 5 ? Register.SS : Register.DS;
+    insn.memBase = (base >= 0 ? base : this.ripRel === 64 ? Register.RIP : Register.None) as Register;
+    insn.memIndex = (index >= 0 ? index : Register.None) as Register;
+    insn.memScale = 1 << scale;
+    insn.memIsVsib = false;
+    if (mod === 1) {
+      insn.dispOffset = pos - start;
+      insn.dispSize = 1;
+      const d = (bytes[pos] << 24) >> 24;
+      insn.memDisplLo = d;
+      insn.memDisplHi = a64 && d < 0 ? -1 : 0;
+      insn.memDisplSize = 1;
+      return pos + 1;
+    }
+    if (mod === 2 || (mod === 0 && baseLow === 5)) {
+      insn.dispOffset = pos - start;
+      insn.dispSize = 4;
+      const d = bytes[pos] | (bytes[pos + 1] << 8) | (bytes[pos + 2] << 16) | (bytes[pos + 3] << 24);
+      insn.memDisplLo = d;
+      insn.memDisplHi = a64 && d < 0 ? -1 : 0;
+      insn.memDisplSize = a64 ? 8 : 4;
+      if (this.ripRel !== 0) this.dispLo = d;
+      return pos + 4;
+    }
+    return pos;
   }
 
   /** LOCK / REP / REPNE / HLE / 66 rules for legacy-encoded forms (only called when a prefix is present). */
