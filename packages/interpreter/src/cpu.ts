@@ -272,8 +272,7 @@ export class Cpu extends LazyFlags implements CodeWriteObserver {
     this.shadow = false; this.nmiPending = false; this.nmiBlocked = false; this.tfTrap = false;
     this.msrs.clear();
     this.tscOffset = 0;
-    this.fpu.reset();
-    this.fpu.control = 0x40; // RESET value (FNINIT sets 0x37f)
+    this.fpu.powerOn(); // FCW 0x0040 (FNINIT sets 0x37f), R0–R7 = +0: MMX reads see zeros
     this.loadFromState();
   }
 

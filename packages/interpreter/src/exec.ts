@@ -18,7 +18,6 @@ import { registerMmx } from './mmx.js';
 import { registerFxsave } from './fxsave.js';
 import { Code } from '@x86kit/decoder';
 import type { DecodedInsn, InsnHandler } from './decode-cache.js';
-import { REG_FORM, MEM_FORM } from './handlers.js';
 
 /** Handler signature: one per table. */
 export type Handler = (c: Cpu) => void;
@@ -1136,7 +1135,5 @@ export const CODE_HANDLERS: (InsnHandler | undefined)[] = [];
 export function pickHandler(d: DecodedInsn): InsnHandler {
   if (d.code === Code.INVALID) return execInvalid;
   if (d.lock && !lockAllowed(d)) return execInvalid;
-  const h = (d.mod === 3 ? REG_FORM : MEM_FORM)[d.code];
-  if (h !== undefined) return h;
   return CODE_HANDLERS[d.code] ?? execGeneric;
 }

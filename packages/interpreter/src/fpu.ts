@@ -48,6 +48,16 @@ export class Fpu {
     this.control = 0x37f; this.status = 0; this.top = 0; this.tags.fill(TAG_EMPTY);
     this.fip = 0; this.fcs = 0; this.fdp = 0; this.fds = 0; this.fop = 0;
   }
+  /**
+   * Power-up/RESET state (Intel SDM Vol. 3A table 10-1): FCW 0x0040, tags empty, R0–R7 = +0
+   * (INIT, unlike RESET, would leave the registers alone).
+   */
+  powerOn(): void {
+    this.reset();
+    this.control = 0x40;
+    this.regs.fill(0);
+    this.rawValid.fill(0);
+  }
   statusWord(): number { return (this.status & ~0x3800) | ((this.top & 7) << 11); }
   /**
    * The full tag word as FNSTENV/FNSAVE store it: empty registers from the tag register, the

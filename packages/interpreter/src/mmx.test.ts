@@ -81,6 +81,17 @@ describe('MMX aliasing with the x87 registers (SDM Vol. 3A, 12.2)', () => {
     expect(bus.read16(0x2108)).toBe(0xffff);
   });
 
+  it('RESET zeroes the registers (MMX reads 0), FNINIT keeps them', () => {
+    const { bus, cpu } = machine([...MOVQ_MM0_M, 0xdb, 0xe3, 0x0f, 0x7e, 0xc0, HLT]); // movq; fninit; movd eax, mm0
+    wr64(bus, 0x2000, 0x1122334455667788n);
+    expect(run(cpu)).toBe(-1);
+    expect(cpu.getReg(4, 0) >>> 0).toBe(0x55667788); // FNINIT left R0 alone
+    cpu.reset();
+    expect(cpu.fpu.control).toBe(0x40);
+    cpu.fpu.materialize(0);
+    expect([cpu.fpu.rawLo[0], cpu.fpu.rawHi[0], cpu.fpu.rawSe[0]]).toEqual([0, 0, 0]);
+  });
+
   it('EMMS empties every tag and sets TOP to 0; MMX instructions fill all tags', () => {
     const { cpu } = machine([0xdb, 0xe3, 0xd9, 0xe8, 0x0f, 0x77, HLT]); // fninit; fld1; emms
     expect(run(cpu)).toBe(-1);
