@@ -64,7 +64,7 @@ describe('x86kit run helpers', () => {
     expect(() => parseMemSize('1M')).toThrow(/between 2M and 3G/);
   });
   test('exit status mapping is QEMU-like', () => {
-    const base = { exitStatus: null, detail: 'd', instructions: 1, virtualNs: 0, idleSkippedNs: 0, idleSkips: 0, hostMs: 1 };
+    const base = { exitStatus: null, detail: 'd', instructions: 1, virtualNs: 0, idleSkippedNs: 0, idleSkips: 0, resets: 0, hostMs: 1 };
     expect(exitFor({ ...base, reason: 'debug-exit', exitStatus: 1 }, undefined)).toEqual({ code: 1, message: null });
     expect(exitFor({ ...base, reason: 'debug-exit', exitStatus: 1 }, 1)).toEqual({ code: 0, message: null });
     expect(exitFor({ ...base, reason: 'debug-exit', exitStatus: 3 }, 1).code).toBe(3);

@@ -18,7 +18,7 @@ export { writeFlatGdt } from './gdt.js';
 export { type ImageFormat, type GuestImageOptions, detectImageFormat, loadGuestImage } from './image.js';
 export {
   Machine, StopReason, type MachineCpu, type MachineContext, type MachineOptions, type DeviceSet, type DeviceSetResult,
-  type CpuFactory, type RunLimits, type RunResult,
+  type CpuFactory, type RunLimits, type RunResult, type ResetAction,
 } from './machine.js';
 export { pcDevices, type PcDeviceOptions } from './pc-devices.js';
 export { ResetControlPort, AcpiPm1 } from './platform-ports.js';

@@ -133,6 +133,59 @@ describe('Machine', () => {
     expect(pcWith([out(0xcf9, 0x06), hlt]).m.run().reason).toBe(StopReason.Reset);
   });
 
+  test("onReset 'restart': resets (0xCF9, 0x92, i8042 0xFE, triple fault) restart the CPU at its boot state; 'stop' is the default", () => {
+    // A CPU whose loadFromState() restarts its script: the machine calls it after every reset.
+    class RestartingCpu extends ScriptCpu {
+      loads = 0;
+      override loadFromState(): void { this.loads++; this.pc = 0; this.triple = false; }
+    }
+    let boots = 0;
+    const eipAtBoot: number[] = [];
+    const program: Op[] = [
+      (c) => { boots++; eipAtBoot.push(c.state.eip); },
+      (c) => {
+        if (boots === 1) c.io.write(0xcf9, 1, 0x06);        // reset control register: hard reset
+        else if (boots === 2) c.io.write(0x92, 1, 0x01);    // port 92: fast reset
+        else if (boots === 3) c.io.write(0x64, 1, 0xfe);    // i8042: pulse the reset line
+        else if (boots === 4) (c as RestartingCpu).triple = true;
+        else c.io.write(0xf4, 1, 0);                         // done: debug exit
+      },
+      nop,
+    ];
+    let cpu: RestartingCpu | null = null;
+    const m = new Machine({ ramSize: 16 * MB, cpu: ({ io }) => (cpu = new RestartingCpu(io, program)), devices: pcDevices(), onReset: 'restart' });
+    m.start({ mode: 1, entry: 0x100000, cs: 0x08, ds: 0x10, gdt: null, regs: { eax: 0x2badb002 }, notes: [] });
+    const r = m.run({ maxInstructions: 1000 });
+    expect(r).toMatchObject({ reason: StopReason.DebugExit, exitStatus: 1, resets: 4 });
+    expect(boots).toBe(5);
+    expect(eipAtBoot).toEqual([0x100000, 0x100000, 0x100000, 0x100000, 0x100000]);
+    expect((cpu as unknown as RestartingCpu).loads).toBe(5);  // start() + 4 restarts
+    expect(m.cpu.state.get32(0)).toBe(0x2badb002);             // the boot registers again
+
+    // A reload callback re-enters at the state it returns; a firmware boot restarts at F000:FFF0.
+    let reloads = 0;
+    const m2 = new Machine({
+      ramSize: 16 * MB, cpu: ({ io }) => new RestartingCpu(io, [(c) => { if (c.state.eip === 0x200000) c.io.write(0xf4, 1, 1); else c.io.write(0xcf9, 1, 0x06); }]),
+      devices: pcDevices(), onReset: 'restart',
+      reload: () => { reloads++; return { mode: 1, entry: 0x200000, cs: 0x08, ds: 0x10, gdt: null, regs: {}, notes: [] }; },
+    });
+    m2.start({ mode: 1, entry: 0x100000, cs: 0x08, ds: 0x10, gdt: null, regs: {}, notes: [] });
+    expect(m2.run({ maxInstructions: 100 })).toMatchObject({ reason: StopReason.DebugExit, exitStatus: 3, resets: 1 });
+    expect(reloads).toBe(1);
+    const m3 = new Machine({ ramSize: 16 * MB, cpu: ({ io }) => new RestartingCpu(io, [(c) => c.io.write(0xcf9, 1, 0x06)]), devices: pcDevices(), onReset: 'restart' });
+    m3.cpu.state.eip = 0x1234;
+    const r3 = m3.run({ maxInstructions: 50 });
+    expect(r3.reason).toBe(StopReason.InstructionLimit);             // resets forever, bounded by the limit
+    expect(r3.resets).toBe(50);
+    expect(m3.cpu.state.eip).toBe(0xfff0);
+    expect(m3.cpu.state.segSel[1]).toBe(0xf000);
+    expect(m3.cpu.state.segBase[2]).toBe(0xffff0000 | 0);
+
+    // default: the run ends
+    expect(pcWith([out(0xcf9, 0x06), hlt]).m.run()).toMatchObject({ reason: StopReason.Reset, resets: 0 });
+    expect(() => new Machine({ ramSize: 16 * MB, cpu: ({ io }) => new ScriptCpu(io, [nop]), devices: pcDevices(), onReset: 'reboot' as 'stop' })).toThrow(/onReset/);
+  });
+
   test('PC device set: ACPI PM timer follows virtual time, fw_cfg signature, CMOS memory size', () => {
     const { m } = pcWith([nop], { ram: 64 * MB });
     const t0 = m.io.read(0x608, 4);

@@ -17,7 +17,7 @@
 import {
   type CpuState, type InterruptSource, IoBus, PhysicalMemoryBus, Rflags, VirtualClock, ApiMisuseError,
 } from '@x86kit/core';
-import { applyBootState, type BootState } from './boot-state.js';
+import { applyBootState, BootMode, type BootState } from './boot-state.js';
 import { checkRamSize, PcLayout } from './layout.js';
 
 /** What the machine needs from a CPU engine (the interpreter's `Cpu` fits; so can others). */
@@ -89,7 +89,26 @@ export interface MachineOptions {
   ramInBiosArea?: boolean;
   /** Largest instruction batch between device-timer checks (default 65536). */
   batch?: number;
+  /**
+   * What a guest reset does — a reset request (port 0x92 bit 0, 0xCF9, the i8042 0xFE pulse) or a
+   * triple fault (a PC's chipset turns the shutdown cycle into a reset): `'stop'` (default) ends
+   * {@link Machine.run} with {@link StopReason.Reset} / {@link StopReason.TripleFault}, like QEMU
+   * with `-no-reboot`; `'restart'` resets the CPU and keeps running. See {@link Machine.restart}.
+   */
+  onReset?: ResetAction;
+  /**
+   * With `onReset: 'restart'` after a direct (non-firmware) boot: reload the guest into memory
+   * and return its entry state. Without it the last boot state is re-applied to the CPU and memory
+   * is left as the guest left it.
+   */
+  reload?: (machine: Machine) => BootState;
 }
+
+/** What a guest reset does (see {@link MachineOptions.onReset}). */
+export type ResetAction = 'stop' | 'restart';
+
+/** The power-on state: CS:IP = F000:FFF0, CS base 0xFFFF0000 (Intel SDM Vol. 3A table 10-1). */
+const RESET_BOOT: BootState = { mode: BootMode.Reset, entry: 0xfff0, cs: 0xf000, ds: 0, gdt: null, regs: {}, notes: [] };
 
 /** Why {@link Machine.run} returned. */
 export const StopReason = {
@@ -133,6 +152,8 @@ export interface RunResult {
   idleSkippedNs: number;
   /** Halt-idle skips taken. */
   idleSkips: number;
+  /** Guest resets handled by restarting (`onReset: 'restart'`) during this run. */
+  resets: number;
   hostMs: number;
 }
 
@@ -153,6 +174,8 @@ export class Machine implements MachineContext {
   readonly serialOut: (byte: number) => void;
   private readonly deviceCounters: () => Record<string, number>;
   private readonly batch: number;
+  private readonly onReset: ResetAction;
+  private readonly reload: ((machine: Machine) => BootState) | null;
   private exitStatus: number | null = null;
   private resetReason: string | null = null;
   private powerOffReason: string | null = null;
@@ -167,6 +190,9 @@ export class Machine implements MachineContext {
     this.serialOut = options.serialOut ?? ((): void => {});
     this.batch = options.batch ?? 65536;
     if (!Number.isInteger(this.batch) || this.batch < 1) throw new ApiMisuseError('API_ARGUMENT', 'batch must be a positive integer');
+    this.onReset = options.onReset ?? 'stop';
+    if (this.onReset !== 'stop' && this.onReset !== 'restart') throw new ApiMisuseError('API_ARGUMENT', "onReset must be 'stop' or 'restart'");
+    this.reload = options.reload ?? null;
     // RAM: conventional memory, the BIOS area (direct boots), and everything from 1 MiB.
     this.memory.mapRam(0, PcLayout.VGA_START);
     if (options.ramInBiosArea ?? true) this.memory.mapRam(PcLayout.BIOS_AREA, PcLayout.HIGH_RAM_START - PcLayout.BIOS_AREA);
@@ -206,6 +232,21 @@ export class Machine implements MachineContext {
     this.cpu.loadFromState();
   }
 
+  /**
+   * Reset the CPU as a guest reset does with `onReset: 'restart'`: a firmware boot (or a machine
+   * never started) restarts at F000:FFF0 with the ROM still mapped; a direct boot re-enters the
+   * kernel at its loader's entry state, reloaded by {@link MachineOptions.reload} when given. Only
+   * the CPU is reset: devices keep their state (no device reset line is modelled) and RAM keeps
+   * its contents, as on a PC's warm reset.
+   */
+  restart(): void {
+    this.resetReason = null;
+    const boot = this.boot ?? RESET_BOOT;
+    const next = boot.mode !== BootMode.Reset && this.reload !== null ? this.reload(this) : boot;
+    applyBootState(this.cpu.state, next);
+    this.cpu.loadFromState();
+  }
+
   /** The last boot state given to {@link start}. */
   get bootState(): BootState | null {
     return this.boot;
@@ -228,6 +269,7 @@ export class Machine implements MachineContext {
     let lastInsns = cpu.instret;
     let idleSkippedNs = 0;
     let idleSkips = 0;
+    let resets = 0;
     let reason: StopReason | null = null;
     let detail = '';
     const nsPerInsn = clock.nsPerInstruction;
@@ -249,10 +291,26 @@ export class Machine implements MachineContext {
       clock.runDue();
       if (this.exitStatus !== null) { reason = StopReason.DebugExit; detail = `guest wrote to isa-debug-exit: status ${this.exitStatus}`; break; }
       if (this.powerOffReason !== null) { reason = StopReason.PowerOff; detail = `guest powered off (${this.powerOffReason})`; break; }
-      if (this.resetReason !== null) { reason = StopReason.Reset; detail = `guest requested a reset (${this.resetReason})`; break; }
-      if (status === RUN_TRIPLE) { reason = StopReason.TripleFault; detail = `triple fault at ${hex(cpu.state.segSel[1])}:${hex(cpu.state.rip[0] >>> 0)}`; break; }
-      if (status === RUN_INTERCEPT) { reason = StopReason.Intercept; detail = 'an intercept fired (no monitor is attached)'; break; }
-      if (status === RUN_HALTED) {
+      let restarted = false;
+      if (this.resetReason !== null || status === RUN_TRIPLE) {
+        if (this.onReset === 'restart') {
+          this.restart();
+          resets++;
+          restarted = true;
+        } else {
+          if (this.resetReason !== null) { reason = StopReason.Reset; detail = `guest requested a reset (${this.resetReason})`; break; }
+          reason = StopReason.TripleFault;
+          detail = `triple fault at ${hex(cpu.state.segSel[1])}:${hex(cpu.state.rip[0] >>> 0)}`;
+          break;
+        }
+      }
+      if (restarted) {
+        // the CPU starts afresh: nothing of the old status applies
+      } else if (status === RUN_INTERCEPT) {
+        reason = StopReason.Intercept;
+        detail = 'an intercept fired (no monitor is attached)';
+        break;
+      } else if (status === RUN_HALTED) {
         if ((cpu.state.rflags & Rflags.IF) === 0) {
           reason = StopReason.HaltedForever;
           detail = `HLT with interrupts disabled at ${hex(cpu.state.segSel[1])}:${hex(cpu.state.rip[0] >>> 0)}`;
@@ -288,7 +346,7 @@ export class Machine implements MachineContext {
     }
     return {
       reason, exitStatus: this.exitStatus, detail,
-      instructions: cpu.instret - startInsns, virtualNs: clock.now(), idleSkippedNs, idleSkips, hostMs: now() - t0,
+      instructions: cpu.instret - startInsns, virtualNs: clock.now(), idleSkippedNs, idleSkips, resets, hostMs: now() - t0,
     };
   }
 
