@@ -118,6 +118,21 @@ function broadcastCount(name: string): number {
 
 const HEX = '0123456789abcdef';
 const HEX_UP = '0123456789ABCDEF';
+/** Byte → two hex digits ("0a") and → hex without a leading zero ("a"), per digit case (no per-call toString/padStart). */
+function hexTables(digits: string): [readonly string[], readonly string[]] {
+  const two: string[] = [];
+  const one: string[] = [];
+  for (let i = 0; i < 256; i++) {
+    const hi = digits[i >> 4] ?? '0';
+    const lo = digits[i & 15] ?? '0';
+    two.push(hi + lo);
+    one.push(i < 16 ? lo : hi + lo);
+  }
+  return [two, one];
+}
+const HEX_TABLES = hexTables(HEX);
+const HEX_TABLES_UP = hexTables(HEX_UP);
+const ZEROS = ['', '0', '00', '000', '0000', '00000', '000000', '0000000', '00000000', '000000000', '0000000000', '00000000000', '000000000000', '0000000000000', '00000000000000', '000000000000000', '0000000000000000'];
 
 /** Mnemonic text overrides (iced-compatible Intel spellings). */
 const MNEMONIC_TEXT: Readonly<Record<string, string>> = {
@@ -183,6 +198,8 @@ const HIDE_ACCUMULATOR = new Set<number>([
 export class IntelFormatter {
   private readonly upper: boolean;
   private readonly hexDigits: string;
+  private readonly hexTwo: readonly string[];
+  private readonly hexOne: readonly string[];
   private readonly hexPrefix: string;
   private readonly hexSuffix: string;
   private readonly memSizeStyle: MemorySizeStyle;
@@ -230,6 +247,7 @@ export class IntelFormatter {
   constructor(options: FormatterOptions = {}) {
     this.upper = options.uppercase ?? false;
     this.hexDigits = options.uppercaseHex === true ? HEX_UP : HEX;
+    [this.hexTwo, this.hexOne] = options.uppercaseHex === true ? HEX_TABLES_UP : HEX_TABLES;
     this.hexPrefix = options.hexPrefix ?? '0x';
     this.hexSuffix = options.hexSuffix ?? '';
     this.memSizeStyle = options.memorySize ?? MemorySizeStyle.Default;
@@ -763,9 +781,15 @@ export class IntelFormatter {
   }
 
   private hex32(v: number, minDigits: number): string {
-    let s = (v >>> 0).toString(16);
-    if (this.hexDigits === HEX_UP) s = s.toUpperCase();
-    return s.length < minDigits ? s.padStart(minDigits, '0') : s;
+    const two = this.hexTwo;
+    const one = this.hexOne;
+    v >>>= 0;
+    let s: string;
+    if (v < 0x100) s = one[v] ?? '';
+    else if (v < 0x10000) s = (one[v >>> 8] ?? '') + (two[v & 255] ?? '');
+    else if (v < 0x1000000) s = (one[v >>> 16] ?? '') + (two[(v >>> 8) & 255] ?? '') + (two[v & 255] ?? '');
+    else s = (one[v >>> 24] ?? '') + (two[(v >>> 16) & 255] ?? '') + (two[(v >>> 8) & 255] ?? '') + (two[v & 255] ?? '');
+    return s.length < minDigits ? (ZEROS[minDigits - s.length] ?? '') + s : s;
   }
 
   private hex64(hi: number, lo: number, minDigits: number): string {
