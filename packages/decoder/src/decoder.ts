@@ -84,15 +84,15 @@ const FC_K2 = new Int32Array(1 << FC_BITS).fill(-1);
 const FC_RES = new Int32Array(1 << FC_BITS);
 
 /**
- * Fast-path plans, per bitness: key = (map 0/0F, opcode, 66, REX.W, ModRM mod==3, ModRM.reg);
+ * Fast-path plans, per bitness: key = (67, map 0/0F, opcode, 66, REX.W, ModRM mod==3, ModRM.reg);
  * value = form * 4 + operand-size id (1..3), -1 = not on the fast path, 0 = not computed yet.
  * Filled lazily by {@link Decoder.fastPlan} from the same slot tables as the general path.
  */
-const FAST_PLANS = [new Int32Array(1 << 15), new Int32Array(1 << 15), new Int32Array(1 << 15)];
+const FAST_PLANS = [new Int32Array(1 << 16), new Int32Array(1 << 16), new Int32Array(1 << 16)];
 /** Operand encodings the fast path decodes (see decodeFast). */
 const FAST_OE = (() => {
   const t = new Uint8Array(256);
-  for (const oe of [1, 2, 3, 4, 5, 14, 15, 16, 17, 18, 19, 26, 27, 28, 29, 30, 31, 32, 33, 34, 40, 51, 52, 53, 54, 58, 59, 60, 61, 64, 65, 66, 67, 68, 69, 70, 83, 84, 85]) t[oe] = 1;
+  for (const oe of [1, 2, 3, 4, 5, 14, 15, 16, 17, 18, 19, 26, 27, 28, 29, 30, 31, 32, 33, 34, 40, 41, 51, 52, 53, 54, 58, 59, 60, 61, 64, 65, 66, 67, 68, 69, 70, 74, 83, 84, 85]) t[oe] = 1;
   return t;
 })();
 let fastPathEnabled = true;
@@ -742,12 +742,12 @@ export class Decoder {
    * does not depend on ModRM.rm, needs no validity rule beyond what the fast path checks and
    * uses only operand encodings in {@link FAST_OE}; else -1.
    */
-  private fastPlanOf(bitness: 16 | 32 | 64, table: number, op: number, p66: number, w: number, mod3: number, regIn = 0): number {
+  private fastPlanOf(bitness: 16 | 32 | 64, table: number, op: number, p66: number, p67: number, w: number, mod3: number, regIn: number): number {
     const idx = table * 256 + op;
     if (table === T_LEGACY && (op === 0x0f || op === 0xc4 || op === 0xc5 || op === 0x62 || op === 0x8f)) return -1;
     if (table === T_0F && (op === 0x38 || op === 0x3a || op === 0x0f)) return -1;
     const hasModrm = DISPATCH_MODRM[idx] !== 0;
-    const asId = bitness === 16 ? 1 : bitness === 32 ? 2 : 3;
+    const asId = bitness === 16 ? (p67 ? 2 : 1) : bitness === 32 ? (p67 ? 1 : 2) : p67 ? 2 : 3;
     const osNormal = bitness === 16 ? (p66 ? 2 : 1) : bitness === 32 ? (p66 ? 1 : 2) : w !== 0 ? 3 : p66 ? 1 : 2;
     const osNo66 = bitness === 16 ? 1 : bitness === 32 ? 2 : w !== 0 ? 3 : 2;
     const osDo64 = w !== 0 || !p66 ? 3 : 1;
@@ -779,13 +779,15 @@ export class Decoder {
     for (let k = 0; k < opCount; k++) {
       const oe = k < 4 ? (fw3 >>> (k << 3)) & 255 : (fw2 >>> 24) & 255;
       if (FAST_OE[oe] === 0) return -1;
+      // MOV Sreg: reg 6/7 and MOV CS,r/m are #UD (general path).
+      if (oe === 74 && (regIn > 5 || (k === 0 && regIn === 1))) return -1;
     }
     return result;
   }
 
   /**
-   * Fast path for the common legacy encodings (optional 66, optional REX, one-byte or 0F map,
-   * no other prefix) when 15 bytes are available: the form comes from a memoised plan and only
+   * Fast path for the common legacy encodings (up to 4 prefix bytes among 66, 67, segment
+   * overrides and REX; one-byte or 0F map; no LOCK/REP/REPNE) when 15 bytes are available: the form comes from a memoised plan and only
    * the common operand encodings are decoded inline. Produces exactly what the general path
    * produces (tests compare both); returns 0 to fall back to the general path.
    */
@@ -794,13 +796,28 @@ export class Decoder {
     let p = start;
     let op = bytes[p];
     let p66 = 0;
+    let p67 = 0;
     let rex = 0;
-    if (op === 0x66) {
-      p66 = 1;
-      op = bytes[++p];
-    }
-    if (bitness === 64 && (op & 0xf0) === 0x40) {
-      rex = op;
+    let seg: Register = Register.None;
+    // Legacy prefixes 66/67/segment and REX, as in decodeInto; LOCK/REP/REPNE take the general path.
+    // At most 4 prefix bytes: then no fast-path form can exceed the 15-byte limit.
+    for (;;) {
+      const pk = PREFIX_KIND[op];
+      if (pk === 0) break;
+      if (pk === 7) {
+        if (bitness !== 64) break; // 40..4F are INC/DEC outside 64-bit mode
+        if (p - start >= 4) return 0;
+        rex = op;
+        op = bytes[++p];
+        continue;
+      }
+      if (pk >= 5 || p - start >= 4) return 0;
+      if (pk === 1) {
+        if (bitness !== 64 || (seg !== Register.FS && seg !== Register.GS)) seg = SEG_BY_PREFIX[(op >> 3) & 3] ?? Register.None;
+      } else if (pk === 2) seg = op === 0x64 ? Register.FS : Register.GS;
+      else if (pk === 3) p66 = 1;
+      else p67 = 1;
+      rex = 0;
       op = bytes[++p];
     }
     let table = T_LEGACY;
@@ -819,11 +836,11 @@ export class Decoder {
     const reg = (modrm >> 3) & 7;
     const rm = modrm & 7;
     const plans = FAST_PLANS[bitness === 16 ? 0 : bitness === 32 ? 1 : 2];
-    // key layout: map (1 bit) opcode (8) 66 (1) W (1) mod==3 (1) reg (3) = 15 bits
-    const slot = (table << 14) | (op << 6) | (p66 << 5) | (w << 4) | (mod === 3 ? 8 : 0) | reg;
+    // key layout: 67 (1 bit) map (1) opcode (8) 66 (1) W (1) mod==3 (1) reg (3) = 16 bits
+    const slot = (p67 << 15) | (table << 14) | (op << 6) | (p66 << 5) | (w << 4) | (mod === 3 ? 8 : 0) | reg;
     let plan = plans[slot];
     if (plan === 0) {
-      plan = this.fastPlanOf(bitness, table, op, p66, w, mod === 3 ? 1 : 0, hasModrm ? reg : 0);
+      plan = this.fastPlanOf(bitness, table, op, p66, p67, w, mod === 3 ? 1 : 0, hasModrm ? reg : 0);
       plans[slot] = plan;
     }
     if (plan < 0) return 0;
@@ -835,7 +852,7 @@ export class Decoder {
     insn.ipLo = this.ipLo;
     insn.ipHi = this.ipHi;
     const rexR = (rex >> 2) & 1;
-    const asz = bitness;
+    const asz = bitness === 16 ? (p67 ? 32 : 16) : bitness === 32 ? (p67 ? 16 : 32) : p67 ? 32 : 64;
     let pos = p;
     this.ripRel = 0;
 
@@ -961,7 +978,7 @@ export class Decoder {
           break;
         }
         case 34: insn.immediateLo = 1; kinds[k] = OpKind.Immediate8; break;
-        case 40: pos = this.fastMem(insn, k, memSize, bytes, pos, start, mod, rm, rex); break;
+        case 40: pos = this.fastMem(insn, k, memSize, bytes, pos, start, mod, rm, rex, asz, seg); break;
         case 51: case 67: { // r8 in ModRM.reg / opcode bits
           const n = oe === 51 ? reg | (rexR << 3) : (op & 7) | (rexB << 3);
           kinds[k] = OpKind.Register;
@@ -972,7 +989,7 @@ export class Decoder {
         case 53: kinds[k] = OpKind.Register; regs[k] = Register.EAX + (reg | (rexR << 3)); break;
         case 54: kinds[k] = OpKind.Register; regs[k] = Register.RAX + (reg | (rexR << 3)); break;
         case 58:
-          if (mod !== 3) pos = this.fastMem(insn, k, memSize, bytes, pos, start, mod, rm, rex);
+          if (mod !== 3) pos = this.fastMem(insn, k, memSize, bytes, pos, start, mod, rm, rex, asz, seg);
           else {
             const n = rm | (rexB << 3);
             kinds[k] = OpKind.Register;
@@ -980,7 +997,7 @@ export class Decoder {
           }
           break;
         case 59: case 60: case 61:
-          if (mod !== 3) pos = this.fastMem(insn, k, memSize, bytes, pos, start, mod, rm, rex);
+          if (mod !== 3) pos = this.fastMem(insn, k, memSize, bytes, pos, start, mod, rm, rex, asz, seg);
           else {
             kinds[k] = OpKind.Register;
             regs[k] = (oe === 59 ? Register.AX : oe === 60 ? Register.EAX : Register.RAX) + (rm | (rexB << 3));
@@ -992,10 +1009,24 @@ export class Decoder {
         case 68: kinds[k] = OpKind.Register; regs[k] = Register.AX + ((op & 7) | (rexB << 3)); break;
         case 69: kinds[k] = OpKind.Register; regs[k] = Register.EAX + ((op & 7) | (rexB << 3)); break;
         case 70: kinds[k] = OpKind.Register; regs[k] = Register.RAX + ((op & 7) | (rexB << 3)); break;
+        case 41: { // moffs (address-size displacement, no ModRM)
+          kinds[k] = OpKind.Memory;
+          insn.memorySize = memSize as Instruction['memorySize'];
+          insn.memSegment = seg !== Register.None ? seg : Register.DS;
+          const sz = asz >> 3;
+          insn.dispOffset = pos - start;
+          insn.dispSize = sz;
+          insn.memDisplSize = sz;
+          insn.memDisplLo = sz === 2 ? bytes[pos] | (bytes[pos + 1] << 8) : bytes[pos] | (bytes[pos + 1] << 8) | (bytes[pos + 2] << 16) | (bytes[pos + 3] << 24);
+          if (sz === 8) insn.memDisplHi = bytes[pos + 4] | (bytes[pos + 5] << 8) | (bytes[pos + 6] << 16) | (bytes[pos + 7] << 24);
+          pos += sz;
+          break;
+        }
+        case 74: kinds[k] = OpKind.Register; regs[k] = Register.ES + reg; break; // MOV Sreg (reg 6/7 and MOV CS excluded by the plan)
         case 83: kinds[k] = OpKind.Register; regs[k] = Register.XMM0 + (reg | (rexR << 3)); break;
         case 84: kinds[k] = OpKind.Register; regs[k] = Register.XMM0 + (rm | (rexB << 3)); break;
         default: // 85: xmm or memory
-          if (mod !== 3) pos = this.fastMem(insn, k, memSize, bytes, pos, start, mod, rm, rex);
+          if (mod !== 3) pos = this.fastMem(insn, k, memSize, bytes, pos, start, mod, rm, rex, asz, seg);
           else {
             kinds[k] = OpKind.Register;
             regs[k] = Register.XMM0 + (rm | (rexB << 3));
@@ -1010,8 +1041,8 @@ export class Decoder {
     insn.operandSize = os === 1 ? 16 : os === 2 ? 32 : 64;
     insn.addressSize = asz;
     insn.hasOperandSizePrefix = p66 !== 0;
-    insn.hasAddressSizePrefix = false;
-    insn.segmentPrefix = Register.None;
+    insn.hasAddressSizePrefix = p67 !== 0;
+    insn.segmentPrefix = seg;
     insn.rex = rex;
     insn.hasLock = false;
     insn.length = len;
@@ -1061,14 +1092,13 @@ export class Decoder {
   }
 
   /**
-   * ModRM memory operand for the fast path (no segment prefix, no 67, no VSIB/EVEX; 15 bytes
+   * ModRM memory operand for the fast path (no VSIB/EVEX/disp8*N; 15 bytes
    * available): same fields as {@link Decoder.decodeMem}; returns the position after SIB/displacement.
    */
-  private fastMem(insn: Instruction, k: number, memSize: number, bytes: Uint8Array, pos: number, start: number, mod: number, rm: number, rex: number): number {
+  private fastMem(insn: Instruction, k: number, memSize: number, bytes: Uint8Array, pos: number, start: number, mod: number, rm: number, rex: number, asz: number, seg: Register): number {
     insn.opKinds[k] = OpKind.Memory;
     insn.memorySize = memSize as Instruction['memorySize'];
-    const bitness = this.bitness;
-    if (bitness === 16) {
+    if (asz === 16) {
       let base: Register = Register.BX;
       let index: Register = Register.None;
       switch (rm) {
@@ -1083,7 +1113,7 @@ export class Decoder {
       }
       insn.memBase = base;
       insn.memIndex = index;
-      insn.memSegment = base === Register.BP ? Register.SS : Register.DS;
+      insn.memSegment = seg !== Register.None ? seg : base === Register.BP ? Register.SS : Register.DS;
       if (mod === 1) {
         insn.dispOffset = pos - start;
         insn.dispSize = 1;
@@ -1100,7 +1130,7 @@ export class Decoder {
       }
       return pos;
     }
-    const a64 = bitness === 64;
+    const a64 = asz === 64;
     const gbase = a64 ? Register.RAX : Register.EAX;
     const rexB = (rex & 1) << 3;
     let base = -1;
@@ -1115,11 +1145,11 @@ export class Decoder {
       if (idx !== 4) index = gbase + idx;
       if (!(baseLow === 5 && mod === 0)) base = gbase + (baseLow | rexB);
     } else if (rm === 5 && mod === 0) {
-      if (a64) this.ripRel = 64;
+      if (this.bitness === 64) this.ripRel = a64 ? 64 : 32;
     } else base = gbase + (rm | rexB);
     const bn = base - gbase;
-    insn.memSegment = bn === 4 || bn === 5 ? Register.SS : Register.DS;
-    insn.memBase = (base >= 0 ? base : this.ripRel === 64 ? Register.RIP : Register.None) as Register;
+    insn.memSegment = seg !== Register.None ? seg : bn === 4 || bn === 5 ? Register.SS : Register.DS;
+    insn.memBase = (base >= 0 ? base : this.ripRel === 64 ? Register.RIP : this.ripRel === 32 ? Register.EIP : Register.None) as Register;
     insn.memIndex = (index >= 0 ? index : Register.None) as Register;
     insn.memScale = 1 << scale;
     insn.memIsVsib = false;

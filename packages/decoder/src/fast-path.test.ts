@@ -46,9 +46,10 @@ describe('legacy fast path', () => {
     for (const bitness of [16, 32, 64] as const) {
       for (let round = 0; round < 4; round++) {
         for (let i = 0; i < buf.length; i++) {
-          // Bias towards the fast path's prefixes (66, REX) and 0F so that many inputs take it.
-          const r = rng.below(16);
-          buf[i] = r === 0 ? 0x66 : r === 1 ? 0x40 + rng.below(16) : r === 2 ? 0x0f : rng.below(256);
+          // Bias towards the fast path's prefixes (66, 67, segment, REX) and 0F so that many inputs take it.
+          const r = rng.below(20);
+          buf[i] = r === 0 ? 0x66 : r === 1 ? 0x40 + rng.below(16) : r === 2 ? 0x0f : r === 3 ? 0x67
+            : r === 4 ? ([0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65][rng.below(6)] ?? 0x26) : rng.below(256);
         }
         const offsets = Array.from({ length: 20_000 }, () => rng.below(buf.length));
         expect(compareAt(bitness, buf, offsets)).toBeNull();
