@@ -1064,10 +1064,60 @@ export class Cpu extends LazyFlags implements CodeWriteObserver {
         break;
       }
       if (this.state.halted) { status = RunStatus.Halted; break; }
+      // ---- straight-line execution of cached records while no event can be due ----
+      // (no TF/RF/interrupt shadow/NMI/stop request, no execution breakpoints or class
+      // intercepts; with IF = 1 the interrupt source is still polled before every instruction)
+      if (this.interceptVirtClasses !== 0 || (this.state.dr[14] & 0xff) !== 0) continue;
+      n += this.runFast(budget - n);
+      if (this.fastStatus >= 0) { status = this.fastStatus as RunStatus; break; }
     }
     this.syncClock();
     this.storeToState();
     return status;
+  }
+
+  /** Set by {@link runFast} when it ends the run (a {@link RunStatus}), else −1. */
+  private fastStatus = -1;
+
+  /**
+   * Straight-line execution of cached records while no event can be due: no TF/RF, interrupt
+   * shadow, NMI or stop request (all of which only an executed instruction can raise; with
+   * IF = 1 the interrupt source is still polled before every instruction). Leaves the loop
+   * on a cache miss (the caller's {@link stepInsn} decodes) and at HLT, a triple fault or an
+   * intercept exit ({@link fastStatus}). Returns the number of instructions executed.
+   */
+  private runFast(budget: number): number {
+    this.fastStatus = -1;
+    const tlbXTag = this.tlbXTag, tlbXCode = this.tlbXCode, irq = this.interrupts;
+    let n = 0;
+    while (n < budget) {
+      const f = this.flags;
+      if ((f & (Rflags.TF | Rflags.RF)) !== 0 || this.shadow || this.nmiPending || this.stopRequested) break;
+      if ((f & Rflags.IF) !== 0 && irq.hasInterrupt()) break;
+      const eip = this.eip;
+      const lin = (this.csBase + eip) >>> 0;
+      const i = (lin >>> 12) & TLB_MASK;
+      if (tlbXTag[i] !== lin >>> 12) break;
+      const cp = tlbXCode[i];
+      const slot = cp.slots[lin & 0xfff];
+      if (slot === 0 || !cp.valid) break;
+      const d = cp.insns[slot];
+      if (eip + d.len - 1 > this.csLimit) break;
+      this.startEip = eip;
+      this.cur = d;
+      this.opcode = d.opcode;
+      this.eip = eip + d.len;
+      n++;
+      d.exec(this, d);
+      if (this.fault || this.pendingExit) {
+        if (!this.completeFault()) { this.fastStatus = this.pendingExit ? this.takeExit() : this.tripleFault(); break; }
+        continue;
+      }
+      if (this.repeat) this.repeat = false;
+      else this.instret++;
+      if (this.state.halted) { this.fastStatus = RunStatus.Halted; break; }
+    }
+    return n;
   }
 
   /** Execute exactly one instruction (or deliver one pending interrupt); see {@link run}. */
@@ -1112,6 +1162,26 @@ export class Cpu extends LazyFlags implements CodeWriteObserver {
     return this.deliver(Exc.DB, -1, EventType.Exception, this.eip) ? 1 : 2;
   }
 
+  /**
+   * The current instruction raised an exception or an intercept exit: rewind EIP to it and
+   * deliver the exception (false on a triple fault) or return false for the exit.
+   */
+  private completeFault(): boolean {
+    if (this.pendingExit) {
+      this.fault = false;
+      this.eip = this.startEip;
+      return false;
+    }
+    this.fault = false;
+    this.repeat = false;
+    const vec = this.excVector;
+    this.eip = this.startEip;
+    this.shadow = false;
+    const code = hasErrorCode(vec) ? (this.excCode < 0 ? 0 : this.excCode) : -1;
+    // traps (INTO, INT3 raised as values) return after the instruction
+    return this.deliver(vec, code, EventType.Exception, exceptionKind(vec) === ExcKind.Trap ? this.eip : this.startEip);
+  }
+
   stepInsn(): boolean {
     if ((this.state.dr[14] & 0xff) !== 0 && (this.flags & Rflags.RF) === 0) {
       const bp = this.instructionBreakpoint();
@@ -1141,21 +1211,7 @@ export class Cpu extends LazyFlags implements CodeWriteObserver {
       this.eip = this.startEip + d.len;
       d.exec(this, d);
     }
-    if (this.pendingExit) {
-      this.fault = false;
-      this.eip = this.startEip;
-      return false;
-    }
-    if (this.fault) {
-      this.fault = false;
-      this.repeat = false;
-      const vec = this.excVector;
-      this.eip = this.startEip;
-      this.shadow = false;
-      const code = hasErrorCode(vec) ? (this.excCode < 0 ? 0 : this.excCode) : -1;
-      // traps (INTO, INT3 raised as values) return after the instruction
-      return this.deliver(vec, code, EventType.Exception, exceptionKind(vec) === ExcKind.Trap ? this.eip : this.startEip);
-    }
+    if (this.pendingExit || this.fault) return this.completeFault();
     if (this.repeat) this.repeat = false;
     else this.instret++;
     // RF is cleared after every instruction that completes (IRET may set it for the next one)

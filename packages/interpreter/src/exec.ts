@@ -18,6 +18,7 @@ import { registerMmx } from './mmx.js';
 import { registerFxsave } from './fxsave.js';
 import { Code } from '@x86kit/decoder';
 import type { DecodedInsn, InsnHandler } from './decode-cache.js';
+import { REG_FORM, MEM_FORM } from './handlers.js';
 
 /** Handler signature: one per table. */
 export type Handler = (c: Cpu) => void;
@@ -1131,9 +1132,15 @@ function lockAllowed(d: DecodedInsn): boolean {
 /** Code-keyed handlers (specialised forms); entries left `undefined` use {@link execGeneric}. */
 export const CODE_HANDLERS: (InsnHandler | undefined)[] = [];
 
+let specialise = true;
+/** Test hook: decode every later instruction to the generic adapter (false) or allow specialised handlers (true). */
+export function setSpecialisedHandlers(on: boolean): void { specialise = on; }
+
 /** Pick the handler of a freshly decoded record (decode time, never per execution). */
 export function pickHandler(d: DecodedInsn): InsnHandler {
   if (d.code === Code.INVALID) return execInvalid;
   if (d.lock && !lockAllowed(d)) return execInvalid;
+  const h = specialise ? (d.mod === 3 ? REG_FORM : MEM_FORM)[d.code] : undefined;
+  if (h !== undefined) return h;
   return CODE_HANDLERS[d.code] ?? execGeneric;
 }

@@ -1,0 +1,216 @@
+/**
+ * Specialised handlers for the hot instruction forms, keyed by `@x86kit/decoder`'s `Code` and
+ * chosen once, when an instruction is decoded into its {@link DecodedInsn} record: separate
+ * register and memory forms (no ModRM.mod test at run time), fixed operand size, operands
+ * read straight from the record. They compute with the same semantic helpers as the generic
+ * opcode handlers of `exec.ts` (`alu`, `inc`, `dec`, `shift`, the lazy flags), so both paths
+ * agree by construction; every other form runs through the generic adapter (`execGeneric`).
+ *
+ * Forms specialised here (32-bit operand size unless noted): ALU (ADD OR ADC SBB AND SUB XOR
+ * CMP) r/m,r · r,r/m · r/m,imm · EAX,imm; TEST; MOV r,r/m · r/m,r · r,imm · r/m,imm; LEA;
+ * INC/DEC; PUSH/POP r32 and PUSH imm; shifts and rotates by 1/imm8/CL (register form); Jcc,
+ * JMP, CALL rel and RET near (16- and 32-bit code); MOVZX/MOVSX r32.
+ */
+import { Code } from '@x86kit/decoder';
+import { Seg } from '@x86kit/core';
+import type { Cpu } from './cpu.js';
+import type { DecodedInsn, InsnHandler } from './decode-cache.js';
+import { alu, inc, dec, shift } from './alu.js';
+import { LazyOp } from './constants.js';
+
+/** Handlers of the register form (ModRM.mod = 3, or no ModRM), by `Code`. */
+export const REG_FORM: (InsnHandler | undefined)[] = [];
+/** Handlers of the memory form (ModRM.mod ≠ 3), by `Code`. */
+export const MEM_FORM: (InsnHandler | undefined)[] = [];
+
+function code(name: string): number {
+  const v = (Code as Record<string, number>)[name];
+  return v === undefined ? -1 : v;
+}
+function onReg(name: string, h: InsnHandler): void { const k = code(name); if (k >= 0) REG_FORM[k] = h; }
+function onMem(name: string, h: InsnHandler): void { const k = code(name); if (k >= 0) MEM_FORM[k] = h; }
+function onBoth(name: string, h: InsnHandler): void { onReg(name, h); onMem(name, h); }
+
+/** Effective offset of the record's memory operand (base + index·scale + disp, wrapped to the address size). */
+function ea(c: Cpu, d: DecodedInsn): number {
+  const g = c.r;
+  let off = d.eaDisp;
+  if (d.eaBase >= 0) off += g[2 * d.eaBase];
+  if (d.eaIndex >= 0) off += g[2 * d.eaIndex] << d.eaScale;
+  return d.as === 2 ? off & 0xffff : off >>> 0;
+}
+
+/** Near jump to `target` masked to the operand size, checking the CS limit in protected mode. */
+function jump(c: Cpu, d: DecodedInsn, target: number): void {
+  if (d.os === 2) target &= 0xffff; else target >>>= 0;
+  if (target > c.csLimit && c.pe) { c.gp(0); return; }
+  c.eip = target;
+}
+
+// ---- ALU -------------------------------------------------------------------------------------
+
+const ALU = ['Add', 'Or', 'Adc', 'Sbb', 'And', 'Sub', 'Xor', 'Cmp'];
+
+// dedicated register forms of the commonest operations (inline arithmetic, same lazy-flag record as `alu`)
+function addRR(c: Cpu, dst: number, b: number): void {
+  const g = c.r, a = g[dst] >>> 0, r = (a + b) | 0;
+  g[dst] = r;
+  c.setLazy(LazyOp.Add, a, b, r, 31, -1);
+}
+function subRR(c: Cpu, dst: number, b: number, store: boolean): void {
+  const g = c.r, a = g[dst] >>> 0, r = (a - b) | 0;
+  if (store) g[dst] = r;
+  c.setLazy(LazyOp.Sub, a, b, r, 31, -1);
+}
+function logicSet(c: Cpu, r: number): void {
+  c.setLazy(LazyOp.Logic, 0, 0, r, 31, -1);
+}
+
+for (let op = 0; op < 8; op++) {
+  const n = ALU[op];
+  const write = op !== 7;
+  // r/m32, r32
+  let rmR: InsnHandler;
+  let rRm: InsnHandler;
+  let rmI: InsnHandler;
+  switch (op) {
+    case 0:
+      rmR = (c, d) => { addRR(c, 2 * d.rm, c.r[2 * d.reg] >>> 0); };
+      rRm = (c, d) => { addRR(c, 2 * d.reg, c.r[2 * d.rm] >>> 0); };
+      rmI = (c, d) => { addRR(c, 2 * d.rm, d.imm >>> 0); };
+      break;
+    case 5:
+      rmR = (c, d) => { subRR(c, 2 * d.rm, c.r[2 * d.reg] >>> 0, true); };
+      rRm = (c, d) => { subRR(c, 2 * d.reg, c.r[2 * d.rm] >>> 0, true); };
+      rmI = (c, d) => { subRR(c, 2 * d.rm, d.imm >>> 0, true); };
+      break;
+    case 7:
+      rmR = (c, d) => { subRR(c, 2 * d.rm, c.r[2 * d.reg] >>> 0, false); };
+      rRm = (c, d) => { subRR(c, 2 * d.reg, c.r[2 * d.rm] >>> 0, false); };
+      rmI = (c, d) => { subRR(c, 2 * d.rm, d.imm >>> 0, false); };
+      break;
+    case 6:
+      rmR = (c, d) => { const g = c.r, r = g[2 * d.rm] ^ g[2 * d.reg]; g[2 * d.rm] = r; logicSet(c, r); };
+      rRm = (c, d) => { const g = c.r, r = g[2 * d.reg] ^ g[2 * d.rm]; g[2 * d.reg] = r; logicSet(c, r); };
+      rmI = (c, d) => { const g = c.r, r = g[2 * d.rm] ^ d.imm; g[2 * d.rm] = r; logicSet(c, r); };
+      break;
+    case 4:
+      rmR = (c, d) => { const g = c.r, r = g[2 * d.rm] & g[2 * d.reg]; g[2 * d.rm] = r; logicSet(c, r); };
+      rRm = (c, d) => { const g = c.r, r = g[2 * d.reg] & g[2 * d.rm]; g[2 * d.reg] = r; logicSet(c, r); };
+      rmI = (c, d) => { const g = c.r, r = g[2 * d.rm] & d.imm; g[2 * d.rm] = r; logicSet(c, r); };
+      break;
+    case 1:
+      rmR = (c, d) => { const g = c.r, r = g[2 * d.rm] | g[2 * d.reg]; g[2 * d.rm] = r; logicSet(c, r); };
+      rRm = (c, d) => { const g = c.r, r = g[2 * d.reg] | g[2 * d.rm]; g[2 * d.reg] = r; logicSet(c, r); };
+      rmI = (c, d) => { const g = c.r, r = g[2 * d.rm] | d.imm; g[2 * d.rm] = r; logicSet(c, r); };
+      break;
+    default: // ADC, SBB: through the shared helper (reads CF)
+      rmR = (c, d) => { const g = c.r; g[2 * d.rm] = alu(c, op, g[2 * d.rm] >>> 0, g[2 * d.reg] >>> 0, 4) | 0; };
+      rRm = (c, d) => { const g = c.r; g[2 * d.reg] = alu(c, op, g[2 * d.reg] >>> 0, g[2 * d.rm] >>> 0, 4) | 0; };
+      rmI = (c, d) => { const g = c.r; g[2 * d.rm] = alu(c, op, g[2 * d.rm] >>> 0, d.imm >>> 0, 4) | 0; };
+  }
+  onReg(`${n}_rm32_r32`, rmR);
+  onReg(`${n}_r32_rm32`, rRm);
+  onReg(`${n}_rm32_imm32`, rmI);
+  onReg(`${n}_rm32_imm8`, rmI);
+  // EAX, imm32: the destination is register 0 (rm field is meaningless here)
+  onReg(`${n}_EAX_imm32`, (c, d) => { const g = c.r; const r = alu(c, op, g[0] >>> 0, d.imm >>> 0, 4); if (write) g[0] = r | 0; });
+  onMem(`${n}_EAX_imm32`, (c, d) => { const g = c.r; const r = alu(c, op, g[0] >>> 0, d.imm >>> 0, 4); if (write) g[0] = r | 0; });
+  // memory forms: read-modify-write operands are probed for writing first (#PF W bit), like exec.ts
+  const memRmB = (c: Cpu, d: DecodedInsn, b: number): void => {
+    const off = ea(c, d), s = d.eaSeg;
+    if (write && !c.checkWrite(s, off, 4)) return;
+    const a = c.rd32(s, off);
+    if (c.fault) return;
+    const r = alu(c, op, a, b, 4);
+    if (write) c.wr32(s, off, r);
+  };
+  onMem(`${n}_rm32_r32`, (c, d) => { memRmB(c, d, c.r[2 * d.reg] >>> 0); });
+  onMem(`${n}_rm32_imm32`, (c, d) => { memRmB(c, d, d.imm >>> 0); });
+  onMem(`${n}_rm32_imm8`, (c, d) => { memRmB(c, d, d.imm >>> 0); });
+  onMem(`${n}_r32_rm32`, (c, d) => {
+    const b = c.rd32(d.eaSeg, ea(c, d));
+    if (c.fault) return;
+    const g = c.r, r = alu(c, op, g[2 * d.reg] >>> 0, b, 4);
+    if (write) g[2 * d.reg] = r | 0;
+  });
+}
+
+onReg('Test_rm32_r32', (c, d) => { logicSet(c, c.r[2 * d.rm] & c.r[2 * d.reg]); });
+onReg('Test_rm32_imm32', (c, d) => { logicSet(c, c.r[2 * d.rm] & d.imm); });
+onBoth('Test_EAX_imm32', (c, d) => { logicSet(c, c.r[0] & d.imm); });
+onMem('Test_rm32_r32', (c, d) => { const v = c.rd32(d.eaSeg, ea(c, d)); if (!c.fault) logicSet(c, v & c.r[2 * d.reg]); });
+
+// ---- MOV, LEA, MOVZX/MOVSX ---------------------------------------------------------------------
+
+onReg('Mov_rm32_r32', (c, d) => { c.r[2 * d.rm] = c.r[2 * d.reg]; });
+onReg('Mov_r32_rm32', (c, d) => { c.r[2 * d.reg] = c.r[2 * d.rm]; });
+onMem('Mov_rm32_r32', (c, d) => { c.wr32(d.eaSeg, ea(c, d), c.r[2 * d.reg]); });
+onMem('Mov_r32_rm32', (c, d) => { const v = c.rd32(d.eaSeg, ea(c, d)); if (!c.fault) c.r[2 * d.reg] = v | 0; });
+onBoth('Mov_r32_imm32', (c, d) => { c.r[2 * (d.opcode & 7)] = d.imm | 0; });
+onReg('Mov_rm32_imm32', (c, d) => { c.r[2 * d.rm] = d.imm | 0; });
+onMem('Mov_rm32_imm32', (c, d) => { c.wr32(d.eaSeg, ea(c, d), d.imm); });
+onMem('Lea_r32_m', (c, d) => { c.r[2 * d.reg] = ea(c, d) | 0; });
+onReg('Movzx_r32_rm8', (c, d) => { c.r[2 * d.reg] = c.getReg(1, d.rm); });
+onMem('Movzx_r32_rm8', (c, d) => { const v = c.rd8(d.eaSeg, ea(c, d)); if (!c.fault) c.r[2 * d.reg] = v; });
+onMem('Movzx_r32_rm16', (c, d) => { const v = c.rd16(d.eaSeg, ea(c, d)); if (!c.fault) c.r[2 * d.reg] = v; });
+onMem('Movsx_r32_rm8', (c, d) => { const v = c.rd8(d.eaSeg, ea(c, d)); if (!c.fault) c.r[2 * d.reg] = (v << 24) >> 24; });
+
+// ---- INC/DEC, PUSH/POP -------------------------------------------------------------------------
+
+onBoth('Inc_r32', (c, d) => { const g = c.r, i = 2 * (d.opcode & 7); g[i] = inc(c, g[i] >>> 0, 4) | 0; });
+onBoth('Dec_r32', (c, d) => { const g = c.r, i = 2 * (d.opcode & 7); g[i] = dec(c, g[i] >>> 0, 4) | 0; });
+onReg('Inc_rm32', (c, d) => { const g = c.r, i = 2 * d.rm; g[i] = inc(c, g[i] >>> 0, 4) | 0; });
+onReg('Dec_rm32', (c, d) => { const g = c.r, i = 2 * d.rm; g[i] = dec(c, g[i] >>> 0, 4) | 0; });
+// PUSH ESP pushes the value before the push (80286 and later)
+onBoth('Push_r32', (c, d) => { c.push(4, c.r[2 * (d.opcode & 7)]); });
+onBoth('Pop_r32', (c, d) => { const v = c.pop(4); if (!c.fault) c.r[2 * (d.opcode & 7)] = v | 0; });
+onBoth('Pushd_imm32', (c, d) => { c.push(4, d.imm); });
+onBoth('Pushd_imm8', (c, d) => { c.push(4, d.imm); });
+
+// ---- shifts and rotates (register form) --------------------------------------------------------
+
+for (const n of ['Rol', 'Ror', 'Rcl', 'Rcr', 'Shl', 'Shr', 'Sal', 'Sar']) {
+  onReg(`${n}_rm32_1`, (c, d) => { const g = c.r, i = 2 * d.rm; g[i] = shift(c, d.reg, g[i] >>> 0, 1, 4) | 0; });
+  onReg(`${n}_rm32_imm8`, (c, d) => { const g = c.r, i = 2 * d.rm; g[i] = shift(c, d.reg, g[i] >>> 0, d.imm, 4) | 0; });
+  onReg(`${n}_rm32_CL`, (c, d) => { const g = c.r, i = 2 * d.rm; g[i] = shift(c, d.reg, g[i] >>> 0, g[2] & 0xff, 4) | 0; });
+}
+
+// ---- branches ----------------------------------------------------------------------------------
+
+const CC = ['Jo', 'Jno', 'Jb', 'Jae', 'Je', 'Jne', 'Jbe', 'Ja', 'Js', 'Jns', 'Jp', 'Jnp', 'Jl', 'Jge', 'Jle', 'Jg'];
+for (let cc = 0; cc < 16; cc++) {
+  const h: InsnHandler = (c, d) => { if (c.cond(cc)) jump(c, d, c.eip + d.imm); };
+  for (const form of ['_rel8_16', '_rel8_32', '_rel16', '_rel32_32']) onBoth(CC[cc] + form, h);
+}
+// the commonest conditions without the generic condition switch
+function jeJne(ne: boolean): InsnHandler {
+  return (c, d) => { if ((c.zf() === 0) === ne) jump(c, d, c.eip + d.imm); };
+}
+for (const form of ['_rel8_16', '_rel8_32', '_rel16', '_rel32_32']) {
+  onBoth('Je' + form, jeJne(false));
+  onBoth('Jne' + form, jeJne(true));
+}
+const jmpRel: InsnHandler = (c, d) => { jump(c, d, c.eip + d.imm); };
+for (const n of ['Jmp_rel8_16', 'Jmp_rel8_32', 'Jmp_rel16', 'Jmp_rel32_32']) onBoth(n, jmpRel);
+
+const callRel: InsnHandler = (c, d) => {
+  const ret = c.eip, os = d.os;
+  const target = os === 2 ? (ret + d.imm) & 0xffff : (ret + d.imm) >>> 0;
+  if (target > c.csLimit && c.pe) { c.gp(0); return; }
+  c.push(os, ret);
+  if (!c.fault) c.eip = target;
+};
+onBoth('Call_rel16', callRel);
+onBoth('Call_rel32_32', callRel);
+
+const retNear: InsnHandler = (c, d) => {
+  const os = d.os, sp = c.getSp();
+  const t = os === 2 ? c.rd16(Seg.SS, sp) : c.rd32(Seg.SS, sp);
+  if (c.fault) return;
+  if (t > c.csLimit && c.pe) { c.gp(0); return; }
+  c.eip = t;
+  c.setSp(c.spPlus(sp, os));
+};
+onBoth('Retnd', retNear);
+onBoth('Retnw', retNear);
