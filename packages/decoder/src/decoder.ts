@@ -95,10 +95,10 @@ const FAST_OE = (() => {
   for (const oe of [1, 2, 3, 4, 5, 14, 15, 16, 17, 18, 19, 26, 27, 28, 29, 30, 31, 32, 33, 34, 40, 41, 51, 52, 53, 54, 58, 59, 60, 61, 64, 65, 66, 67, 68, 69, 70, 74, 83, 84, 85]) t[oe] = 1;
   return t;
 })();
-let fastPathEnabled = true;
+const FAST_PATH = { on: true };
 /** @internal Test hook: disable the fast path (to compare it with the general path). */
 export function setDecoderFastPath(on: boolean): void {
-  fastPathEnabled = on;
+  FAST_PATH.on = on;
 }
 
 const M_MODRM = 1 << 26;
@@ -162,11 +162,14 @@ export class Decoder {
   private vexState = false;
   private branchOp = -1;
   private v2Used = false;
+  /** Fast-path plans of this bitness (shared, see FAST_PLANS). */
+  private readonly plans: Int32Array;
 
   constructor(options: DecoderOptions) {
     const b = options.bitness;
     if (b !== 16 && b !== 32 && b !== 64) throw new RangeError(`bitness must be 16, 32 or 64, got ${String(b)}`);
     this.bitness = b;
+    this.plans = FAST_PLANS[b === 16 ? 0 : b === 32 ? 1 : 2] ?? new Int32Array(1 << 16);
     this.setIp(options.ip ?? 0);
   }
 
@@ -204,7 +207,7 @@ export class Decoder {
    * (length = the bytes available). Returns 0 only when no byte is available.
    */
   decodeInto(insn: Instruction, bytes: Uint8Array, offset: number): number {
-    if (fastPathEnabled && offset >= 0 && bytes.length - offset >= 15) {
+    if (bytes.length - offset >= 15 && offset >= 0 && FAST_PATH.on) {
       const len = this.decodeFast(insn, bytes, offset);
       if (len > 0) return len;
     }
@@ -835,7 +838,7 @@ export class Decoder {
     const mod = modrm >> 6;
     const reg = (modrm >> 3) & 7;
     const rm = modrm & 7;
-    const plans = FAST_PLANS[bitness === 16 ? 0 : bitness === 32 ? 1 : 2];
+    const plans = this.plans;
     // key layout: 67 (1 bit) map (1) opcode (8) 66 (1) W (1) mod==3 (1) reg (3) = 16 bits
     const slot = (p67 << 15) | (table << 14) | (op << 6) | (p66 << 5) | (w << 4) | (mod === 3 ? 8 : 0) | reg;
     let plan = plans[slot];
