@@ -30,6 +30,7 @@ import { Cr0, Cr4, Exc } from '@x86kit/core';
 import type { CpuState } from '@x86kit/core';
 import type { Cpu } from './cpu.js';
 import { decodeF80, fcwOf, type Fpu } from './fpu.js';
+import { CPUID_EXT_MMXEXT } from './mmx.js';
 
 /** Bytes of the image FXSAVE writes (288–511 are left alone). */
 export const FXSAVE_WRITTEN_BYTES = 288;
@@ -151,14 +152,15 @@ export function fxrstor(c: Cpu): void {
 }
 
 /**
- * 0F AE (group 15): /0 FXSAVE and /1 FXRSTOR with a memory operand. The other members
- * (LDMXCSR, STMXCSR, XSAVE…, the fences, CLFLUSH) and prefixed forms are not implemented: #UD,
- * counted as unimplemented.
+ * 0F AE (group 15): /0 FXSAVE and /1 FXRSTOR with a memory operand, and SFENCE (0F AE F8–FF)
+ * when the profile has AMD's MMX extensions. The other members (LDMXCSR, STMXCSR, XSAVE…,
+ * LFENCE/MFENCE, CLFLUSH) and prefixed forms are not implemented: #UD, counted as unimplemented.
  */
 export function group15(c: Cpu): void {
   if (c.rep !== 0 || c.os !== (c.code32 ? 4 : 2)) { c.unimplemented(); return; }
   c.modrm();
   if (c.fault) return;
+  if (c.mod === 3 && c.reg === 7 && (c.profile.ext1Edx & CPUID_EXT_MMXEXT) !== 0) return; // SFENCE (MmxExt): stores are in order here
   if (c.mod === 3 || c.reg > 1) { c.unimplemented(); return; }
   if (c.reg === 0) fxsave(c); else fxrstor(c);
 }

@@ -11,7 +11,7 @@ export {
 export { EventType, type EventKind } from './system.js';
 export { type CpuProfile, CPU_PROFILES, Cpuid1Edx } from './profiles.js';
 export { SingleStepAdapter } from './step-adapter.js';
-export { mmxBinary, MMX_BINARY_OPCODES } from './mmx.js';
+export { mmxBinary, mmxPshufw, MMX_BINARY_OPCODES, MMXEXT_BINARY_OPCODES, CPUID_EXT_MMXEXT } from './mmx.js';
 export {
   fxsaveImage, fxrstorImage, FXSAVE_WRITTEN_BYTES, DEFAULT_MXCSR_MASK, type SimdSnapshot,
 } from './fxsave.js';

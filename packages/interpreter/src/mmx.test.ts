@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { test as fcTest, fc } from '@fast-check/vitest';
 import { Cr0, Exc, PhysicalMemoryBus, Seg } from '@x86kit/core';
-import { CPU_PROFILES, Cpu, Cpuid1Edx, ExitKind, RunStatus, mmxBinary } from './index.js';
+import { CPU_PROFILES, Cpu, Cpuid1Edx, ExitKind, RunStatus, mmxBinary, mmxPshufw } from './index.js';
 
 /** A real-mode machine running `code` at 0:7C00 with every exception intercepted. */
-function machine(code: number[]): { bus: PhysicalMemoryBus; cpu: Cpu } {
+function machine(code: number[], profile = 'p6'): { bus: PhysicalMemoryBus; cpu: Cpu } {
   const bus = new PhysicalMemoryBus();
   bus.mapRam(0, 1 << 20);
   bus.load(0x7c00, Uint8Array.from(code));
-  const cpu = new Cpu({ memory: bus });
+  const cpu = new Cpu({ memory: bus, profile });
   for (const s of [Seg.CS, Seg.DS, Seg.ES, Seg.SS]) cpu.loadSegReal(s, 0);
   cpu.setReg(2, 4, 0x7000);
   cpu.eip = 0x7c00;
@@ -219,5 +219,58 @@ describe('CPUID advertises exactly what is implemented', () => {
     const { cpu } = machine([0x66, 0xb8, 0x01, 0, 0, 0, 0x0f, 0xa2, HLT]); // mov eax, 1; cpuid
     expect(run(cpu)).toBe(-1);
     expect(cpu.getReg(4, 2) & (Cpuid1Edx.MMX | Cpuid1Edx.FXSR | Cpuid1Edx.SSE)).toBe(Cpuid1Edx.MMX | Cpuid1Edx.FXSR);
+  });
+});
+
+describe('AMD MMX extensions (CPUID 8000_0001h EDX[22], the modern profile only)', () => {
+  it('raise #UD on p6 and core2, execute on modern', () => {
+    const code = [0x0f, 0xda, 0xc1, HLT]; // pminub mm0, mm1
+    expect(run(machine(code).cpu)).toBe(Exc.UD);
+    expect(run(machine(code, 'core2').cpu)).toBe(Exc.UD);
+    expect(run(machine(code, 'modern').cpu)).toBe(-1);
+    expect(run(machine([0x0f, 0xae, 0xf8, HLT]).cpu)).toBe(Exc.UD); // sfence
+    expect(run(machine([0x0f, 0xae, 0xf8, HLT], 'modern').cpu)).toBe(-1);
+    const { cpu } = machine([0x66, 0xb8, 0x01, 0, 0, 0x80, 0x0f, 0xa2, HLT], 'modern'); // mov eax, 0x80000001; cpuid
+    expect(run(cpu)).toBe(-1);
+    expect(cpu.getReg(4, 2) & (1 << 22)).toBe(1 << 22);
+  });
+
+  it('known answers: PAVGB rounds up, PSADBW sums into the low word, PSHUFW, PMULHUW', () => {
+    const op = (o: number, a: bigint, b: bigint): bigint => {
+      const v = Int32Array.of(Number(a & 0xffffffffn), Number(a >> 32n), Number(b & 0xffffffffn), Number(b >> 32n));
+      expect(mmxBinary(o, v)).toBe(true);
+      return u64(v[0], v[1]);
+    };
+    expect(op(0xe0, 0x00ff_0001n, 0x00ff_0002n)).toBe(0x00ff_0002n);
+    expect(op(0xf6, 0xff00_0000_0000_0010n, 0x0000_0000_0000_0001n)).toBe(255n + 15n);
+    expect(op(0xe4, 0xffffn, 0xffffn)).toBe(0xfffen);
+    expect(op(0xee, 0x8000n, 0x0001n)).toBe(0x0001n); // PMAXSW is signed
+    const v = Int32Array.of(0, 0, 0x22221111, 0x44443333);
+    mmxPshufw(v, 0x1b); // reverse the words
+    expect(u64(v[0], v[1])).toBe(0x1111_2222_3333_4444n);
+  });
+
+  it('PINSRW/PEXTRW/PMOVMSKB, MOVNTQ and MASKMOVQ', () => {
+    const { bus, cpu } = machine([
+      0x0f, 0x6f, 0x06, 0x00, 0x20, // movq mm0, [0x2000]
+      0x0f, 0xc4, 0xc3, 0x02, // pinsrw mm0, ebx, 2
+      0x0f, 0xc5, 0xc8, 0x03, // pextrw ecx, mm0, 3
+      0x0f, 0xd7, 0xd0, // pmovmskb edx, mm0
+      0x0f, 0xe7, 0x06, 0x10, 0x20, // movntq [0x2010], mm0
+      0x0f, 0x6f, 0x0e, 0x08, 0x20, // movq mm1, [0x2008] (the mask)
+      0x0f, 0xf7, 0xc1, // maskmovq mm0, mm1 → DS:DI
+      HLT,
+    ], 'modern');
+    wr64(bus, 0x2000, 0x8877_6655_4433_2211n);
+    wr64(bus, 0x2008, 0x0080_0000_0000_ff80n); // bytes 0, 1 and 6 selected
+    wr64(bus, 0x3000, 0xaaaa_aaaa_aaaa_aaaan);
+    cpu.setReg(2, 3, 0xbeef);
+    cpu.setReg(2, 7, 0x3000);
+    expect(run(cpu)).toBe(-1);
+    expect(cpu.getReg(4, 1)).toBe(0x8877); // word 3
+    expect(cpu.getReg(4, 2)).toBe(0xb0); // sign bits of bytes 4 (0xef), 5 (0xbe) and 7 (0x88)
+    expect(rd64(bus, 0x2010)).toBe(0x8877_beef_4433_2211n);
+    expect(rd64(bus, 0x3000)).toBe(0xaa77_aaaa_aaaa_2211n);
+    expect(cpu.fpu.abridgedTag()).toBe(0xff);
   });
 });

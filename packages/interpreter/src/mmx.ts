@@ -13,12 +13,17 @@
  * images (`Fpu.materialize`, `Fpu.mmxWrite`), so FNSAVE/FXSAVE/FSTP m80 see MMX values bit-exactly
  * and MMX reads values loaded by FLD m80/FRSTOR/FXRSTOR bit-exactly.
  *
+ * The AMD MMX extensions (CPUID 8000_0001h EDX bit 22, "MmxExt": the SSE integer instructions on
+ * MMX registers PSHUFW, PINSRW, PEXTRW, PMOVMSKB, PMINUB/PMAXUB, PMINSW/PMAXSW, PAVGB/PAVGW,
+ * PMULHUW, PSADBW, MOVNTQ, MASKMOVQ and SFENCE; AMD APM Vol. 5) execute only when the CPU's
+ * profile advertises that bit; otherwise they raise #UD like on a Pentium II.
+ *
  * Exceptions (SDM Vol. 3A table 12-1 and the MMX exception tables of Vol. 2): CR0.EM = 1 → #UD,
  * CR0.TS = 1 → #NM, a pending unmasked x87 exception → #MF (CR0.NE = 1; the FERR#/IRQ 13 path
  * is not modelled), then the memory operand's segment and paging faults. A 66, F2 or F3 prefix
  * selects an SSE/SSE2 form, which is not implemented: #UD, counted as unimplemented.
  */
-import { Cr0, Exc } from '@x86kit/core';
+import { Cr0, Exc, Seg } from '@x86kit/core';
 import type { Cpu } from './cpu.js';
 import { fpuPendingFault } from './fpu.js';
 
@@ -80,6 +85,20 @@ export function mmxBinary(op: number, v: Int32Array): boolean {
     case 0xdc: for (let i = 0; i < 8; i++) U8[i] = us8(U8[i] + U8[8 + i]); break; // PADDUSB
     case 0xdd: for (let i = 0; i < 4; i++) U16[i] = us16(U16[i] + U16[4 + i]); break; // PADDUSW
     case 0xdf: D[0] = ~D[0] & D[2]; D[1] = ~D[1] & D[3]; break; // PANDN
+    // MmxExt (SSE integer on MMX registers)
+    case 0xda: for (let i = 0; i < 8; i++) U8[i] = Math.min(U8[i], U8[8 + i]); break; // PMINUB
+    case 0xde: for (let i = 0; i < 8; i++) U8[i] = Math.max(U8[i], U8[8 + i]); break; // PMAXUB
+    case 0xe0: for (let i = 0; i < 8; i++) U8[i] = (U8[i] + U8[8 + i] + 1) >>> 1; break; // PAVGB
+    case 0xe3: for (let i = 0; i < 4; i++) U16[i] = (U16[i] + U16[4 + i] + 1) >>> 1; break; // PAVGW
+    case 0xe4: for (let i = 0; i < 4; i++) U16[i] = (U16[i] * U16[4 + i]) >>> 16; break; // PMULHUW
+    case 0xea: for (let i = 0; i < 4; i++) I16[i] = Math.min(I16[i], I16[4 + i]); break; // PMINSW
+    case 0xee: for (let i = 0; i < 4; i++) I16[i] = Math.max(I16[i], I16[4 + i]); break; // PMAXSW
+    case 0xf6: { // PSADBW: sum of absolute byte differences in the low word
+      let sum = 0;
+      for (let i = 0; i < 8; i++) sum += Math.abs(U8[i] - U8[8 + i]);
+      D[0] = sum; D[1] = 0;
+      break;
+    }
     case 0xe1: { const n = Math.min(shiftCount(), 15); for (let i = 0; i < 4; i++) I16[i] = I16[i] >> n; break; } // PSRAW
     case 0xe2: { const n = Math.min(shiftCount(), 31); D[0] = D[0] >> n; D[1] = D[1] >> n; break; } // PSRAD
     case 0xe5: for (let i = 0; i < 4; i++) I16[i] = (I16[i] * I16[4 + i]) >> 16; break; // PMULHW
@@ -110,12 +129,24 @@ export function mmxBinary(op: number, v: Int32Array): boolean {
   return true;
 }
 
-/** The arithmetic opcodes (byte after 0F) {@link mmxBinary} implements. */
+/** The arithmetic opcodes (byte after 0F) of the Pentium II MMX set {@link mmxBinary} implements. */
 export const MMX_BINARY_OPCODES: readonly number[] = [
   0x60, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68, 0x69, 0x6a, 0x6b, 0x74, 0x75, 0x76,
   0xd1, 0xd2, 0xd3, 0xd5, 0xd8, 0xd9, 0xdb, 0xdc, 0xdd, 0xdf, 0xe1, 0xe2, 0xe5, 0xe8, 0xe9, 0xeb,
   0xec, 0xed, 0xef, 0xf1, 0xf2, 0xf3, 0xf5, 0xf8, 0xf9, 0xfa, 0xfc, 0xfd, 0xfe,
 ];
+/** The MmxExt arithmetic opcodes {@link mmxBinary} implements (PMINUB…PSADBW). */
+export const MMXEXT_BINARY_OPCODES: readonly number[] = [0xda, 0xde, 0xe0, 0xe3, 0xe4, 0xea, 0xee, 0xf6];
+
+/** CPUID 8000_0001h EDX bit 22: AMD MMX extensions. */
+export const CPUID_EXT_MMXEXT = 1 << 22;
+
+/** PSHUFW: word i of the result is word `(imm >> 2i) & 3` of the source `v[2..3]`; result in `v[0..1]`. */
+export function mmxPshufw(v: Int32Array, imm: number): void {
+  D[2] = v[2]; D[3] = v[3];
+  for (let i = 0; i < 4; i++) U16[8 + i] = U16[4 + ((imm >>> (2 * i)) & 3)];
+  v[0] = D[4]; v[1] = D[5];
+}
 
 // ---- handlers --------------------------------------------------------------------------------
 
@@ -174,6 +205,104 @@ function mmxArith(c: Cpu): void {
   writeMm(c, c.reg);
 }
 
+/** True when the profile has the AMD MMX extensions; otherwise raises #UD (counted as unimplemented). */
+function mmxExt(c: Cpu): boolean {
+  if ((c.profile.ext1Edx & CPUID_EXT_MMXEXT) !== 0) return true;
+  c.unimplemented();
+  return false;
+}
+
+/** MmxExt 0F DA, DE, E0, E3, E4, EA, EE, F6: `op mm, mm/m64`. */
+function mmxExtArith(c: Cpu): void {
+  if (sseForm(c) || !mmxExt(c)) { if (!c.fault) c.unimplemented(); return; }
+  mmxArith(c);
+}
+
+/** MmxExt 0F 70: PSHUFW mm, mm/m64, imm8. */
+function pshufw(c: Cpu): void {
+  if (sseForm(c) || !mmxExt(c)) { if (!c.fault) c.unimplemented(); return; }
+  c.modrm();
+  if (c.fault || !mmxReady(c)) return;
+  if (c.mod === 3) readMm(c, c.rm, 2);
+  else if (!readM64(c)) return;
+  mmxPshufw(V, c.imm & 0xff);
+  writeMm(c, c.reg);
+}
+
+/** MmxExt 0F C4: PINSRW mm, r32/m16, imm8. */
+function pinsrw(c: Cpu): void {
+  if (sseForm(c) || !mmxExt(c)) { if (!c.fault) c.unimplemented(); return; }
+  c.modrm();
+  if (c.fault || !mmxReady(c)) return;
+  const w = c.mod === 3 ? c.r[2 * c.rm] & 0xffff : c.rd16(c.eaSeg, c.eaOff);
+  if (c.fault) return;
+  readMm(c, c.reg, 0);
+  const sel = c.imm & 3, k = sel >>> 1;
+  V[k] = (sel & 1) === 0 ? (V[k] & ~0xffff) | w : (V[k] & 0xffff) | (w << 16);
+  writeMm(c, c.reg);
+}
+
+/** MmxExt 0F C5: PEXTRW r32, mm, imm8 (register form only). */
+function pextrw(c: Cpu): void {
+  if (sseForm(c) || !mmxExt(c)) { if (!c.fault) c.unimplemented(); return; }
+  c.modrm();
+  if (c.fault) return;
+  if (c.mod !== 3) { c.ud(); return; }
+  if (!mmxReady(c)) return;
+  readMm(c, c.rm, 0);
+  const sel = c.imm & 3;
+  c.r[2 * c.reg] = (V[sel >>> 1] >>> (16 * (sel & 1))) & 0xffff;
+  c.fpu.mmxEnter();
+}
+
+/** MmxExt 0F D7: PMOVMSKB r32, mm (register form only): the byte sign bits. */
+function pmovmskb(c: Cpu): void {
+  if (sseForm(c) || !mmxExt(c)) { if (!c.fault) c.unimplemented(); return; }
+  c.modrm();
+  if (c.fault) return;
+  if (c.mod !== 3) { c.ud(); return; }
+  if (!mmxReady(c)) return;
+  readMm(c, c.rm, 0);
+  let m = 0;
+  for (let i = 0; i < 4; i++) m |= ((V[0] >>> (8 * i + 7)) & 1) << i | ((V[1] >>> (8 * i + 7)) & 1) << (i + 4);
+  c.r[2 * c.reg] = m;
+  c.fpu.mmxEnter();
+}
+
+/** MmxExt 0F E7: MOVNTQ m64, mm (memory form only; the non-temporal hint is ignored). */
+function movntq(c: Cpu): void {
+  if (sseForm(c) || !mmxExt(c)) { if (!c.fault) c.unimplemented(); return; }
+  c.modrm();
+  if (c.fault) return;
+  if (c.mod === 3) { c.ud(); return; }
+  movqFromMmChecked(c);
+}
+
+/**
+ * MmxExt 0F F7: MASKMOVQ mm1, mm2 (register form only): the bytes of mm1 whose mask byte in
+ * mm2 has bit 7 set are stored at DS:(E)DI (segment overridable). The 8-byte destination is
+ * checked as a whole before any byte is written, so a fault leaves memory unchanged (the SDM
+ * leaves faults on masked-off bytes implementation specific).
+ */
+function maskmovq(c: Cpu): void {
+  if (sseForm(c) || !mmxExt(c)) { if (!c.fault) c.unimplemented(); return; }
+  c.modrm();
+  if (c.fault) return;
+  if (c.mod !== 3) { c.ud(); return; }
+  if (!mmxReady(c)) return;
+  readMm(c, c.reg, 0);
+  readMm(c, c.rm, 2);
+  const seg = c.segOvr >= 0 ? c.segOvr : Seg.DS;
+  const di = c.as === 2 ? c.r[14] & 0xffff : c.r[14] >>> 0;
+  c.eaOff = di;
+  if (!c.checkWrite(seg, di, 8)) return;
+  for (let i = 0; i < 8; i++) {
+    const k = i >>> 2, sh = 8 * (i & 3);
+    if (((V[2 + k] >>> (sh + 7)) & 1) !== 0) c.wr8(seg, c.eaPlus(i), V[k] >>> sh);
+  }
+  c.fpu.mmxEnter();
+}
+
 /** 0F 71/72/73 /2 /4 /6 ib: shifts of an MMX register by an immediate (0F 73 /3, /7 exist only with 66). */
 function mmxShiftImm(c: Cpu): void {
   if (sseForm(c)) { c.unimplemented(); return; }
@@ -182,8 +311,8 @@ function mmxShiftImm(c: Cpu): void {
   const op = c.opcode & 0xff, r = c.reg;
   const valid = c.mod === 3 && (r === 2 || r === 6 || (r === 4 && op !== 0x73));
   if (!valid) { c.ud(); return; }
-  const imm = c.fetch8();
-  if (c.fault || !mmxReady(c)) return;
+  const imm = c.imm & 0xff;
+  if (!mmxReady(c)) return;
   readMm(c, c.rm, 0);
   V[2] = imm; V[3] = 0;
   mmxBinary((r === 2 ? 0xd0 : r === 4 ? 0xe0 : 0xf0) + (op - 0x70), V);
@@ -227,7 +356,12 @@ function movqToMm(c: Cpu): void {
 function movqFromMm(c: Cpu): void {
   if (sseForm(c)) { c.unimplemented(); return; }
   c.modrm();
-  if (c.fault || !mmxReady(c)) return;
+  if (c.fault) return;
+  movqFromMmChecked(c);
+}
+/** The body of MOVQ/MOVNTQ mm/m64, mm after decoding. */
+function movqFromMmChecked(c: Cpu): void {
+  if (!mmxReady(c)) return;
   readMm(c, c.reg, 0);
   if (c.mod === 3) { writeMm(c, c.rm); return; }
   if (!c.checkWrite(c.eaSeg, c.eaOff, 8)) return;
@@ -259,4 +393,11 @@ export function registerMmx(ops: ((c: Cpu) => void)[]): void {
   ops[0x17e] = movdFromMm;
   ops[0x17f] = movqFromMm;
   ops[0x177] = emms;
+  for (const op of MMXEXT_BINARY_OPCODES) ops[0x100 | op] = mmxExtArith;
+  ops[0x170] = pshufw;
+  ops[0x1c4] = pinsrw;
+  ops[0x1c5] = pextrw;
+  ops[0x1d7] = pmovmskb;
+  ops[0x1e7] = movntq;
+  ops[0x1f7] = maskmovq;
 }

@@ -1,8 +1,8 @@
 /**
  * CPUID profiles: what the guest is told it runs on. Feature bits only advertise what this
- * interpreter implements: x87, MMX (`mmx.ts`) and FXSAVE/FXRSTOR (`fxsave.ts`) yes; SSE/SSE2
- * no, so those bits are clear even in profiles whose namesake silicon had them (SSE opcodes
- * raise #UD). Leaf layouts: Intel SDM Vol. 2A CPUID, AMD APM Vol. 3 appendix E.
+ * interpreter implements: x87, MMX (`mmx.ts`) and FXSAVE/FXRSTOR (`fxsave.ts`) yes, AMD's MMX
+ * extensions in the AMD-style `modern` profile; SSE/SSE2 no, so those bits are clear even in
+ * profiles whose namesake silicon had them (SSE opcodes raise #UD). Leaf layouts: Intel SDM Vol. 2A CPUID, AMD APM Vol. 3 appendix E.
  */
 import { Msr } from '@x86kit/core';
 import type { Cpu } from './cpu.js';
@@ -58,7 +58,8 @@ const BASE_EDX = Cpuid1Edx.FPU | Cpuid1Edx.PAE | Cpuid1Edx.DE | Cpuid1Edx.PSE | 
  * - `p6`: a Pentium Pro/II-class i686 (family 6 model 3), the baseline.
  * - `core2`: an early-VT-era Intel Core 2 (family 6 model 15) signature (VMX not advertised
  *   until hwvirt lands).
- * - `modern`: a recent AMD-style profile (family 0x19 signature, SYSCALL in legacy mode).
+ * - `modern`: a recent AMD-style profile (family 0x19 signature, SYSCALL in legacy mode, AMD MMX
+ *   extensions).
  */
 export const CPU_PROFILES: Record<string, CpuProfile> = {
   p6: {
@@ -71,8 +72,9 @@ export const CPU_PROFILES: Record<string, CpuProfile> = {
   },
   modern: {
     name: 'modern', vendor: 'AuthenticAMD', signature: 0x00a20f10, features1Edx: BASE_EDX, features1Ecx: 0,
-    // 80000001h EDX: SYSCALL, and AMD's mirror of the MMX/FXSR bits of leaf 1 (APM Vol. 3, E.4.2)
-    ext1Edx: (1 << 11) | Cpuid1Edx.MMX | Cpuid1Edx.FXSR, ext1Ecx: 0, brand: 'x86kit modern profile', maxLeaf: 7, sysenter: true, syscall: true,
+    // 80000001h EDX: SYSCALL, MmxExt (bit 22: mmx.ts) and AMD's mirror of the MMX/FXSR bits of
+    // leaf 1 (AMD APM Vol. 3, appendix E)
+    ext1Edx: (1 << 11) | (1 << 22) | Cpuid1Edx.MMX | Cpuid1Edx.FXSR, ext1Ecx: 0, brand: 'x86kit modern profile', maxLeaf: 7, sysenter: true, syscall: true,
     msrs: [...COMMON_MSRS, Msr.IA32_STAR, Msr.IA32_LSTAR, Msr.IA32_CSTAR, Msr.IA32_FMASK], mxcsrMask: 0xffff,
   },
 };
