@@ -89,7 +89,7 @@ const FC_RES = new Int32Array(1 << FC_BITS);
  * Filled lazily by {@link Decoder.fastPlan} from the same slot tables as the general path.
  */
 const FAST_PLANS = [new Int32Array(1 << 16), new Int32Array(1 << 16), new Int32Array(1 << 16)];
-/** Operand encodings the fast path decodes (see decodeFast). */
+/** Operand encodings the fast path decodes (see decodeInto). */
 const FAST_OE = (() => {
   const t = new Uint8Array(256);
   for (const oe of [1, 2, 3, 4, 5, 14, 15, 16, 17, 18, 19, 26, 27, 28, 29, 30, 31, 32, 33, 34, 40, 41, 51, 52, 53, 54, 58, 59, 60, 61, 64, 65, 66, 67, 68, 69, 70, 74, 83, 84, 85]) t[oe] = 1;
@@ -195,22 +195,8 @@ export class Decoder {
     return p < this.end ? (this.buf[p]) : 0;
   }
 
-  /**
-   * Decodes the instruction at `bytes[offset]` (at most 15 bytes are examined) into `insn`, at
-   * the decoder's current IP, then advances the IP by the length. `insn` must be a fresh,
-   * `clear()`ed or decoder-filled {@link Instruction} (fields are reset lazily: only those the
-   * previous decode may have set); to edit a result, `copyFrom` it into another object first.
-   *
-   * @returns the instruction length (also `insn.length`). On error `insn.code` is
-   * `Code.INVALID` and {@link Decoder.lastError} says why: `InvalidInstruction` (length = the
-   * bytes the instruction occupies, or 15 if it would exceed the limit) or `NoMoreBytes`
-   * (length = the bytes available). Returns 0 only when no byte is available.
-   */
-  decodeInto(insn: Instruction, bytes: Uint8Array, offset: number): number {
-    if (bytes.length - offset >= 15 && offset >= 0 && FAST_PATH.on) {
-      const len = this.decodeFast(insn, bytes, offset);
-      if (len > 0) return len;
-    }
+  /** The general decoder (every encoding, prefix combination and buffer end); see {@link Decoder.decodeInto}. */
+  private decodeGeneral(insn: Instruction, bytes: Uint8Array, offset: number): number {
     insn.resetForDecode();
     const bitness = this.bitness;
     insn.bitness = bitness;
@@ -789,12 +775,24 @@ export class Decoder {
   }
 
   /**
-   * Fast path for the common legacy encodings (up to 4 prefix bytes among 66, 67, segment
-   * overrides and REX; one-byte or 0F map; no LOCK/REP/REPNE) when 15 bytes are available: the form comes from a memoised plan and only
-   * the common operand encodings are decoded inline. Produces exactly what the general path
-   * produces (tests compare both); returns 0 to fall back to the general path.
+   * Decodes the instruction at `bytes[offset]` (at most 15 bytes are examined) into `insn`, at
+   * the decoder's current IP, then advances the IP by the length. `insn` must be a fresh,
+   * `clear()`ed or decoder-filled {@link Instruction} (fields are reset lazily: only those the
+   * previous decode may have set); to edit a result, `copyFrom` it into another object first.
+   *
+   * @returns the instruction length (also `insn.length`). On error `insn.code` is
+   * `Code.INVALID` and {@link Decoder.lastError} says why: `InvalidInstruction` (length = the
+   * bytes the instruction occupies, or 15 if it would exceed the limit) or `NoMoreBytes`
+   * (length = the bytes available). Returns 0 only when no byte is available.
    */
-  private decodeFast(insn: Instruction, bytes: Uint8Array, start: number): number {
+  decodeInto(insn: Instruction, bytes: Uint8Array, offset: number): number {
+    // Fast path for the common legacy encodings (up to 4 prefix bytes among 66, 67, segment
+    // overrides and REX; one-byte or 0F map; no LOCK/REP/REPNE) when 15 bytes are available: the
+    // form comes from a memoised plan and only the common operand encodings are decoded inline.
+    // It produces exactly what the general path produces (src/fast-path.test.ts compares both);
+    // everything else goes to decodeGeneral.
+    const start = offset;
+    if (bytes.length - start < 15 || start < 0 || !FAST_PATH.on) return this.decodeGeneral(insn, bytes, start);
     const bitness = this.bitness;
     let p = start;
     let op = bytes[p];
@@ -809,12 +807,12 @@ export class Decoder {
       if (pk === 0) break;
       if (pk === 7) {
         if (bitness !== 64) break; // 40..4F are INC/DEC outside 64-bit mode
-        if (p - start >= 4) return 0;
+        if (p - start >= 4) return this.decodeGeneral(insn, bytes, start);
         rex = op;
         op = bytes[++p];
         continue;
       }
-      if (pk >= 5 || p - start >= 4) return 0;
+      if (pk >= 5 || p - start >= 4) return this.decodeGeneral(insn, bytes, start);
       if (pk === 1) {
         if (bitness !== 64 || (seg !== Register.FS && seg !== Register.GS)) seg = SEG_BY_PREFIX[(op >> 3) & 3] ?? Register.None;
       } else if (pk === 2) seg = op === 0x64 ? Register.FS : Register.GS;
@@ -831,7 +829,7 @@ export class Decoder {
     p++;
     const w = (rex >> 3) & 1;
     const rexB = rex & 1;
-    if (op === 0x90 && rexB !== 0 && table === T_LEGACY) return 0;
+    if (op === 0x90 && rexB !== 0 && table === T_LEGACY) return this.decodeGeneral(insn, bytes, start);
     const hasModrm = DISPATCH_MODRM[table * 256 + op] !== 0;
     let modrm = 0;
     if (hasModrm) modrm = bytes[p++];
@@ -846,7 +844,7 @@ export class Decoder {
       plan = this.fastPlanOf(bitness, table, op, p66, p67, w, mod === 3 ? 1 : 0, hasModrm ? reg : 0);
       plans[slot] = plan;
     }
-    if (plan < 0) return 0;
+    if (plan < 0) return this.decodeGeneral(insn, bytes, start);
     const form = plan >> 2;
     const os = plan & 3;
 
