@@ -26,9 +26,12 @@ const refName = (r: string): string => REFERENCE_NAMES[r] ?? r;
 /** "matches QEMU 7.2 TCG and Bochs 2.7", plus who disagrees and how many checks x86kit fails. */
 function describeGuest(g: GuestEntry): string {
   const parts = [`matches ${(g.verified ?? []).map(refName).join(' and ') || 'no reference'}`];
-  for (const [ref, checks] of Object.entries(g.disagreements ?? {})) parts.push(`${refName(ref)} differs on ${Object.keys(checks).length} checks, expectation follows the SDM`);
+  for (const [ref, checks] of Object.entries(g.disagreements ?? {})) {
+    const n = Object.keys(checks).length;
+    parts.push(`${refName(ref)} differs on ${n} check${n === 1 ? '' : 's'}, expectation follows the SDM`);
+  }
   const k = Object.keys(g.knownFailing ?? {}).length;
-  if (k > 0) parts.push(`${k} known x86kit failures`);
+  if (k > 0) parts.push(`${k} known x86kit failure${k === 1 ? '' : 's'}`);
   return parts.join('; ');
 }
 
