@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import type { VirtualClock } from '@x86kit/core';
 import { CpuState, type InterruptSource, type IoBus, Rflags } from '@x86kit/core';
 import { IsaDebugExit } from '@x86kit/devices';
-import { Machine, pcDevices, StopReason, type MachineCpu, type DeviceSet } from './index.js';
+import { Machine, pcDevices, StopReason, interpreterCpu, loadRaw, type MachineCpu, type DeviceSet } from './index.js';
 
 /**
  * A scripted stand-in CPU: each "instruction" is a step function; HLT and interrupts behave
@@ -184,6 +184,32 @@ describe('Machine', () => {
     // default: the run ends
     expect(pcWith([out(0xcf9, 0x06), hlt]).m.run()).toMatchObject({ reason: StopReason.Reset, resets: 0 });
     expect(() => new Machine({ ramSize: 16 * MB, cpu: ({ io }) => new ScriptCpu(io, [nop]), devices: pcDevices(), onReset: 'reboot' as 'stop' })).toThrow(/onReset/);
+  });
+
+  test("onReset 'restart' with the interpreter: a 0xCF9 reset and a triple fault re-enter the program, RAM kept", () => {
+    // flat 32-bit at 0x100000: count boots at 0x101000; boot 1 resets through 0xCF9, boot 2
+    // triple-faults (INT3 with a zero-limit IDT), boot 3 leaves through isa-debug-exit (value 5).
+    const code = Uint8Array.of(
+      0xff, 0x05, 0x00, 0x10, 0x10, 0x00,       // inc dword [0x101000]
+      0xa1, 0x00, 0x10, 0x10, 0x00,             // mov eax, [0x101000]
+      0x83, 0xf8, 0x01, 0x74, 0x0a,             // cmp eax, 1; je first
+      0x83, 0xf8, 0x02, 0x74, 0x0d,             // cmp eax, 2; je second
+      0xb0, 0x05, 0xe6, 0xf4, 0xf4,             // mov al, 5; out 0xf4, al; hlt
+      0x66, 0xba, 0xf9, 0x0c, 0xb0, 0x06, 0xee, 0xf4, // first: mov dx, 0xcf9; mov al, 6; out dx, al; hlt
+      0x0f, 0x01, 0x1d, 0x2c, 0x00, 0x10, 0x00, 0xcc, 0xf4, // second: lidt [idtr0]; int3; hlt
+      0x90, 0, 0, 0, 0, 0, 0,                   // idtr0 at +0x2c: limit 0, base 0
+    );
+    const run = (onReset: 'stop' | 'restart') => {
+      const m = new Machine({ ramSize: 16 * MB, cpu: interpreterCpu(), devices: pcDevices(), onReset });
+      m.start(loadRaw(m.memory, code, 0x100000));
+      return { m, r: m.run({ maxInstructions: 100_000 }) };
+    };
+    const { m, r } = run('restart');
+    expect(r).toMatchObject({ reason: StopReason.DebugExit, exitStatus: 11, resets: 2 });
+    expect(m.memory.read32(0x101000)).toBe(3);
+    const stop = run('stop');
+    expect(stop.r).toMatchObject({ reason: StopReason.Reset, resets: 0 });
+    expect(stop.m.memory.read32(0x101000)).toBe(1);
   });
 
   test('PC device set: ACPI PM timer follows virtual time, fw_cfg signature, CMOS memory size', () => {
