@@ -24,6 +24,8 @@ export class Fpu {
   readonly regs = new Float64Array(8);
   /** Tag per physical register: 0 valid, 1 zero, 2 special, 3 empty. */
   readonly tags = new Uint8Array(8).fill(TAG_EMPTY);
+  /** The same eight tags as two int32 words (MMX sets or tests all of them at once). */
+  private readonly tags32 = new Int32Array(this.tags.buffer);
   top = 0;
   control = 0x37f;
   /** Status word without TOP (bits 13:11 are inserted on read). */
@@ -109,7 +111,7 @@ export class Fpu {
   /** What every MMX instruction except EMMS does to the x87 state: TOP = 0, all tags valid. */
   mmxEnter(): void {
     this.top = 0;
-    this.tags.fill(0);
+    this.tags32[0] = 0; this.tags32[1] = 0;
   }
   setTagWord(t: number): void {
     for (let i = 0; i < 8; i++) this.tags[i] = (t >>> (2 * i)) & 3;

@@ -55,6 +55,20 @@ function shiftCount(): number { return D[3] !== 0 ? 0x7fffffff : D[2] >>> 0; }
  */
 export function mmxBinary(op: number, v: Int32Array): boolean {
   D[0] = v[0]; D[1] = v[1]; D[2] = v[2]; D[3] = v[3];
+  if (!compute(op)) return false;
+  v[0] = D[0]; v[1] = D[1];
+  return true;
+}
+
+// SWAR constants: lane-wise add/sub without carries crossing lanes
+const H8 = 0x80808080 | 0, L8 = 0x7f7f7f7f, H16 = 0x80008000 | 0, L16 = 0x7fff7fff;
+function addB(a: number, b: number): number { return ((a & L8) + (b & L8)) ^ ((a ^ b) & H8); }
+function subB(a: number, b: number): number { return ((a | H8) - (b & L8)) ^ ((a ^ ~b) & H8); }
+function addW(a: number, b: number): number { return ((a & L16) + (b & L16)) ^ ((a ^ b) & H16); }
+function subW(a: number, b: number): number { return ((a | H16) - (b & L16)) ^ ((a ^ ~b) & H16); }
+
+/** {@link mmxBinary} on the lane buffer: operands in `D[0..3]`, result in `D[0..1]`. */
+function compute(op: number): boolean {
   switch (op) {
     case 0x60: for (let i = 3; i >= 0; i--) { U8[16 + 2 * i] = U8[i]; U8[17 + 2 * i] = U8[8 + i]; } D[0] = D[4]; D[1] = D[5]; break; // PUNPCKLBW
     case 0x61: U16[8] = U16[0]; U16[9] = U16[4]; U16[10] = U16[1]; U16[11] = U16[5]; D[0] = D[4]; D[1] = D[5]; break; // PUNPCKLWD
@@ -117,15 +131,14 @@ export function mmxBinary(op: number, v: Int32Array): boolean {
     }
     case 0xf5: // PMADDWD: the one overflowing case (all four words 0x8000) wraps to 0x80000000 as on hardware
       D[4] = (I16[0] * I16[4] + I16[1] * I16[5]) | 0; D[5] = (I16[2] * I16[6] + I16[3] * I16[7]) | 0; D[0] = D[4]; D[1] = D[5]; break;
-    case 0xf8: for (let i = 0; i < 8; i++) U8[i] = U8[i] - U8[8 + i]; break; // PSUBB
-    case 0xf9: for (let i = 0; i < 4; i++) U16[i] = U16[i] - U16[4 + i]; break; // PSUBW
+    case 0xf8: D[0] = subB(D[0], D[2]); D[1] = subB(D[1], D[3]); break; // PSUBB
+    case 0xf9: D[0] = subW(D[0], D[2]); D[1] = subW(D[1], D[3]); break; // PSUBW
     case 0xfa: D[0] = (D[0] - D[2]) | 0; D[1] = (D[1] - D[3]) | 0; break; // PSUBD
-    case 0xfc: for (let i = 0; i < 8; i++) U8[i] = U8[i] + U8[8 + i]; break; // PADDB
-    case 0xfd: for (let i = 0; i < 4; i++) U16[i] = U16[i] + U16[4 + i]; break; // PADDW
+    case 0xfc: D[0] = addB(D[0], D[2]); D[1] = addB(D[1], D[3]); break; // PADDB
+    case 0xfd: D[0] = addW(D[0], D[2]); D[1] = addW(D[1], D[3]); break; // PADDW
     case 0xfe: D[0] = (D[0] + D[2]) | 0; D[1] = (D[1] + D[3]) | 0; break; // PADDD
     default: return false;
   }
-  v[0] = D[0]; v[1] = D[1];
   return true;
 }
 
@@ -144,13 +157,18 @@ export const CPUID_EXT_MMXEXT = 1 << 22;
 /** PSHUFW: word i of the result is word `(imm >> 2i) & 3` of the source `v[2..3]`; result in `v[0..1]`. */
 export function mmxPshufw(v: Int32Array, imm: number): void {
   D[2] = v[2]; D[3] = v[3];
+  pshufwLanes(imm);
+  v[0] = D[0]; v[1] = D[1];
+}
+function pshufwLanes(imm: number): void {
   for (let i = 0; i < 4; i++) U16[8 + i] = U16[4 + ((imm >>> (2 * i)) & 3)];
-  v[0] = D[4]; v[1] = D[5];
+  D[0] = D[4]; D[1] = D[5];
 }
 
 // ---- handlers --------------------------------------------------------------------------------
 
-const V = new Int32Array(4);
+/** Handler operands live in the lane buffer itself: `V[0..1]` destination, `V[2..3]` source. */
+const V = D;
 
 /** A 66/F2/F3 prefix turns an MMX opcode into an SSE/SSE2 form (not implemented here). */
 function sseForm(c: Cpu): boolean {
@@ -201,7 +219,7 @@ function mmxArith(c: Cpu): void {
   else if (op <= 0x62) { V[2] = c.rd32(c.eaSeg, c.eaOff); V[3] = 0; if (c.fault) return; }
   else if (!readM64(c)) return;
   readMm(c, c.reg, 0);
-  mmxBinary(op, V);
+  compute(op);
   writeMm(c, c.reg);
 }
 
@@ -225,7 +243,7 @@ function pshufw(c: Cpu): void {
   if (c.fault || !mmxReady(c)) return;
   if (c.mod === 3) readMm(c, c.rm, 2);
   else if (!readM64(c)) return;
-  mmxPshufw(V, c.imm & 0xff);
+  pshufwLanes(c.imm & 0xff);
   writeMm(c, c.reg);
 }
 
@@ -315,7 +333,7 @@ function mmxShiftImm(c: Cpu): void {
   if (!mmxReady(c)) return;
   readMm(c, c.rm, 0);
   V[2] = imm; V[3] = 0;
-  mmxBinary((r === 2 ? 0xd0 : r === 4 ? 0xe0 : 0xf0) + (op - 0x70), V);
+  compute((r === 2 ? 0xd0 : r === 4 ? 0xe0 : 0xf0) + (op - 0x70));
   writeMm(c, c.rm);
 }
 
