@@ -447,6 +447,7 @@ export class Cpu extends LazyFlags implements CodeWriteObserver {
         return page[pa & 0xfff];
       }
     }
+    this.mmioTouched = true;
     return this.mem.read8(pa);
   }
   rdLin16(lin: number): number {
@@ -493,6 +494,7 @@ export class Cpu extends LazyFlags implements CodeWriteObserver {
         return size === 2 ? page[o] | (page[o + 1] << 8) : (page[o] | (page[o + 1] << 8) | (page[o + 2] << 16) | (page[o + 3] << 24)) >>> 0;
       }
     }
+    this.mmioTouched = true;
     return size === 2 ? this.mem.read16(pa) & 0xffff : this.mem.read32(pa) >>> 0;
   }
 
@@ -510,6 +512,7 @@ export class Cpu extends LazyFlags implements CodeWriteObserver {
         return;
       }
     }
+    this.mmioTouched = true;
     if (size === 2) this.mem.write16(pa, v & 0xffff); else this.mem.write32(pa, v >>> 0);
   }
 
@@ -571,6 +574,7 @@ export class Cpu extends LazyFlags implements CodeWriteObserver {
         return;
       }
     }
+    this.mmioTouched = true;
     this.mem.write8(pa, v & 0xff);
   }
   wrLin16(lin: number, v: number): void {
@@ -1076,6 +1080,8 @@ export class Cpu extends LazyFlags implements CodeWriteObserver {
     return status;
   }
 
+  /** Set by accesses that reach a device (MMIO) instead of RAM: the run loop re-polls interrupts. */
+  mmioTouched = false;
   /** Set by {@link runFast} when it ends the run (a {@link RunStatus}), else −1. */
   private fastStatus = -1;
 
@@ -1090,31 +1096,39 @@ export class Cpu extends LazyFlags implements CodeWriteObserver {
     this.fastStatus = -1;
     const tlbXTag = this.tlbXTag, tlbXCode = this.tlbXCode, irq = this.interrupts;
     let n = 0;
-    while (n < budget) {
+    this.mmioTouched = false;
+    events: while (n < budget) {
       const f = this.flags;
       if ((f & (Rflags.TF | Rflags.RF)) !== 0 || this.shadow || this.nmiPending || this.stopRequested) break;
       if ((f & Rflags.IF) !== 0 && irq.hasInterrupt()) break;
-      const eip = this.eip;
-      const lin = (this.csBase + eip) >>> 0;
-      const i = (lin >>> 12) & TLB_MASK;
-      if (tlbXTag[i] !== lin >>> 12) break;
-      const cp = tlbXCode[i];
-      const slot = cp.slots[lin & 0xfff];
-      if (slot === 0 || !cp.valid) break;
-      const d = cp.insns[slot];
-      if (eip + d.len - 1 > this.csLimit) break;
-      this.startEip = eip;
-      this.cur = d;
-      this.opcode = d.opcode;
-      this.eip = eip + d.len;
-      n++;
-      d.exec(this, d);
-      if (this.fault || this.pendingExit) {
-        if (!this.completeFault()) { this.fastStatus = this.pendingExit ? this.takeExit() : this.tripleFault(); break; }
-        continue;
+      // a run of instructions; after plain ones (see DecodedInsn.plain) no event can be due
+      for (;;) {
+        const eip = this.eip;
+        const lin = (this.csBase + eip) >>> 0;
+        const i = (lin >>> 12) & TLB_MASK;
+        if (tlbXTag[i] !== lin >>> 12) break events;
+        const cp = tlbXCode[i];
+        const slot = cp.slots[lin & 0xfff];
+        if (slot === 0 || !cp.valid) break events;
+        const d = cp.insns[slot];
+        if (eip + d.len - 1 > this.csLimit) break events;
+        this.startEip = eip;
+        this.cur = d;
+        this.opcode = d.opcode;
+        this.eip = eip + d.len;
+        n++;
+        d.exec(this, d);
+        if (this.fault || this.pendingExit) {
+          if (!this.completeFault()) { this.fastStatus = this.pendingExit ? this.takeExit() : this.tripleFault(); break events; }
+          continue events;
+        }
+        if (this.repeat) this.repeat = false;
+        else this.instret++;
+        if (n >= budget) break events;
+        // MMIO may have changed the interrupt state; other instructions may change anything
+        if (d.plain === 0 || this.mmioTouched) break;
       }
-      if (this.repeat) this.repeat = false;
-      else this.instret++;
+      this.mmioTouched = false;
       if (this.state.halted) { this.fastStatus = RunStatus.Halted; break; }
     }
     return n;

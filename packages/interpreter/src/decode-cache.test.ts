@@ -6,7 +6,7 @@
  * (Intel SDM Vol. 3A, 11.6 "Self-Modifying Code").
  */
 import { describe, expect, it } from 'vitest';
-import { Cr0, PhysicalMemoryBus, Seg, SegAttr } from '@x86kit/core';
+import { Cr0, PhysicalMemoryBus, Seg, SegAttr, type InterruptSource, type MmioDevice } from '@x86kit/core';
 import { Cpu, RunStatus } from './index.js';
 
 /** A real-mode CPU with `code` at 0:at, SS:SP = 0:0x7000 (stack on another page). */
@@ -150,5 +150,32 @@ describe('decode cache', () => {
     expect(runFrom(cpu, 0x400000)).toBe(RunStatus.Halted);
     expect(al(cpu)).toBe(0x77);
     expect(cpu.decodes).toBeGreaterThan(decodes);
+  });
+
+  it('an interrupt raised by an MMIO store is taken right after that instruction, even in a run of cached plain instructions', () => {
+    const bus = new PhysicalMemoryBus();
+    bus.mapRam(0, 0x10000);
+    let pending = false, writes = 0;
+    const dev: MmioDevice = { readMmio: () => 0, writeMmio: () => { pending = ++writes === 2; } };
+    bus.mapMmio(0x10000, 0x1000, dev);
+    const irq: InterruptSource = { hasInterrupt: () => pending, acknowledge: () => { pending = false; return 0x20; } };
+    // sti ; inc ecx ; inc ecx ; mov [bx],eax (DS:BX = 1000:0, the device) ; inc ebx ×3 ; hlt
+    bus.load(0x7c00, Uint8Array.of(0xfb, 0x66, 0x41, 0x66, 0x41, 0x66, 0x89, 0x07, 0x66, 0x43, 0x66, 0x43, 0x66, 0x43, 0xf4));
+    bus.write32(0x20 * 4, 0x7d00); // IVT[0x20] = 0000:7D00: mov cs:[0x7e00],ebx ; hlt
+    bus.load(0x7d00, Uint8Array.of(0x2e, 0x66, 0x89, 0x1e, 0x00, 0x7e, 0xf4));
+    bus.write32(0x7e00, 0xdead);
+    const cpu = new Cpu({ memory: bus, interrupts: irq });
+    cpu.loadSegReal(Seg.CS, 0);
+    cpu.loadSegReal(Seg.SS, 0);
+    cpu.loadSegReal(Seg.DS, 0x1000);
+    cpu.setReg(2, 4, 0x7000);
+    cpu.eip = 0x7c00;
+    expect(cpu.run(100)).toBe(RunStatus.Halted); // first pass: decodes and caches, no interrupt
+    expect(bus.read32(0x7e00)).toBe(0xdead);
+    cpu.setReg(4, 3, 0);
+    cpu.setFlags(cpu.getFlags() & ~0x200);
+    expect(runFrom(cpu, 0x7c00)).toBe(RunStatus.Halted); // second pass from the cache: the store raises the IRQ
+    expect(bus.read32(0x7e00)).toBe(0); // EBX when the interrupt was taken: before the first INC EBX
+    expect(cpu.getReg(4, 1)).toBe(4);
   });
 });

@@ -60,6 +60,12 @@ export class DecodedInsn {
   imm2 = 0;
   /** `@x86kit/decoder` virtualization class bits (for `interceptVirtClasses`). */
   virt = 0;
+  /**
+   * 1 when the handler is a specialised plain form (handlers.ts): it cannot change EFLAGS.TF/
+   * RF/IF, the interrupt shadow, the mode, HLT state or I/O, and is not a REP string, so the
+   * run loop may skip the event checks after it.
+   */
+  plain = 0;
   /** 1 when decoding stopped for a reason the CPU reports as #GP(0) (longer than 15 bytes). */
   tooLong = 0;
   /** The next record in the same page when this one falls through (filled lazily), or null. */
@@ -123,6 +129,7 @@ export function fillRecord(
   d.code = insn.code;
   d.next = null;
   d.tooLong = 0;
+  d.plain = 0;
   const def = code32 ? 4 : 2;
   let os = def, as = def, seg = -1, rep = 0, lock = false;
   let p = 0;

@@ -1141,6 +1141,6 @@ export function pickHandler(d: DecodedInsn): InsnHandler {
   if (d.code === Code.INVALID) return execInvalid;
   if (d.lock && !lockAllowed(d)) return execInvalid;
   const h = specialise ? (d.mod === 3 ? REG_FORM : MEM_FORM)[d.code] : undefined;
-  if (h !== undefined) return h;
+  if (h !== undefined) { d.plain = 1; return h; }
   return CODE_HANDLERS[d.code] ?? execGeneric;
 }
