@@ -16,7 +16,8 @@ export {
   loopIterations, roundInstructions, benchLoopsImage, type SerialMark, type LoopRound, type LoopTiming,
   parseBenchLoopsMarks, type RoundStats, roundStats, loopLabel,
 } from './bench-loops.js';
-export { type V86Availability, v86Availability, type V86RunOptions, runMultibootOnV86 } from './v86.js';
+export { type SerialLine, serialLines, type SerialSegment, type SegmentTiming, timeSegments } from './serial-lines.js';
+export { type V86Availability, v86Availability, type V86RunOptions, type V86RunResult, runMultibootOnV86 } from './v86.js';
 
 /** One measured number. */
 export interface BenchResult {

@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { workspaceRoot } from './index.js';
 import { BENCH_LOOPS, MARK_END_OF_RUN, benchLoopsImage, parseBenchLoopsMarks, roundInstructions } from './bench-loops.js';
 import { runMultibootOnV86, v86Availability } from './v86.js';
 
@@ -19,7 +22,8 @@ describe('v86 anchor', () => {
   test.skipIf(!avail.available)('boots the bench-loops guest and counts the same instructions per round', async () => {
     const params = { aluIterations: 2000, memcopyIterations: 1000, callretIterations: 1500, rounds: 2 };
     for (const jit of [true, false]) {
-      const marks = await runMultibootOnV86({ image: benchLoopsImage(params), jit, endByte: MARK_END_OF_RUN, timeoutMs: 30_000 });
+      const { marks, exitValue } = await runMultibootOnV86({ image: benchLoopsImage(params), jit, endByte: MARK_END_OF_RUN, timeoutMs: 30_000 });
+      expect(exitValue).toBeNull();
       const timings = parseBenchLoopsMarks(marks, params);
       expect(timings).toHaveLength(2 * BENCH_LOOPS.length);
       for (const t of timings) {
@@ -31,5 +35,17 @@ describe('v86 anchor', () => {
         expect(last.ms).toBeGreaterThanOrEqual(0);
       }
     }
+  });
+
+  test.skipIf(!avail.available)('a guest that exits through port 0xF4 ends the run with its value, as under QEMU', async () => {
+    const image = new Uint8Array(readFileSync(join(workspaceRoot(), 'guests/bin/hello.elf')));
+    const { marks, exitValue } = await runMultibootOnV86({ image, cmdline: 'hello.elf', timeoutMs: 30_000 });
+    const text = String.fromCharCode(...marks.map((m) => m.byte));
+    expect(text).toContain('PASS: multiboot magic in EAX');
+    const summary = /SUMMARY: (\d+) passed, (\d+) failed\n$/.exec(text);
+    expect(summary).not.toBeNull();
+    // The guest exits with 0 when every check passed, else 1. (v86 0.5's Multiboot info has no
+    // mem_lower/mem_upper, so hello's memory check fails there: exit value 1.)
+    expect(exitValue).toBe(Number(summary![2]) === 0 ? 0 : 1);
   });
 });

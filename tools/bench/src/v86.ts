@@ -50,18 +50,38 @@ export interface V86RunOptions {
   readonly memorySize?: number;
   /** Use v86's x86→wasm JIT (default true); false runs its interpreter only. */
   readonly jit?: boolean;
-  /** The run is complete when the guest writes this byte to COM1. */
-  readonly endByte: number;
+  /** The run is also complete when the guest writes this byte to COM1. */
+  readonly endByte?: number;
   /** Give up after this much host time (default 120 s). */
   readonly timeoutMs?: number;
 }
 
+/** What {@link runMultibootOnV86} saw. */
+export interface V86RunResult {
+  /** Every COM1 byte up to the end of the run. */
+  readonly marks: SerialMark[];
+  /**
+   * The value the guest wrote to the isa-debug-exit port 0xF4 (QEMU's exit status is
+   * `(value << 1) | 1`), or null when the run ended at `endByte`.
+   */
+  readonly exitValue: number | null;
+}
+
+/** v86 internals used to take over port 0xF4 (present in the 0.5 builds; checked at run time). */
+interface V86Internals {
+  v86?: { cpu?: { io?: { register_write?: (port: number, device: object, w8: (v: number) => void, w16: (v: number) => void, w32: (v: number) => void) => void } } };
+}
+
 /**
- * Boot `image` on a fresh v86 instance and resolve with every COM1 byte up to `endByte`, each
- * with the host time and v86's instruction counter when the guest wrote it (the UART raises
- * `serial0-output-byte` synchronously from the OUT). The instance is destroyed afterwards.
+ * Boot `image` on a fresh v86 instance and resolve with every COM1 byte, each with the host time
+ * and v86's instruction counter when the guest wrote it (the UART raises `serial0-output-byte`
+ * synchronously from the OUT), until the guest writes `endByte` or exits through port 0xF4.
+ *
+ * v86 answers a write to port 0xF4 of a Multiboot guest by logging and throwing out of its
+ * main loop (its own test harness convention); this function takes the port over instead and
+ * ends the run there, like QEMU's isa-debug-exit. The instance is destroyed afterwards.
  */
-export async function runMultibootOnV86(options: V86RunOptions): Promise<SerialMark[]> {
+export async function runMultibootOnV86(options: V86RunOptions): Promise<V86RunResult> {
   const avail = v86Availability();
   if (!avail.available) throw new Error(`v86 unavailable: ${avail.reason}`);
   const { V86 } = await import('v86');
@@ -75,19 +95,36 @@ export async function runMultibootOnV86(options: V86RunOptions): Promise<SerialM
     ...(options.cmdline !== undefined ? { cmdline: options.cmdline } : {}),
   });
   const marks: SerialMark[] = [];
+  let exitValue: number | null = null;
+  const timeoutMs = options.timeoutMs ?? 120_000;
   try {
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`v86: no end marker after ${options.timeoutMs ?? 120_000} ms (${marks.length} bytes seen)`)), options.timeoutMs ?? 120_000);
+      const timer = setTimeout(() => reject(new Error(`v86: the run did not end after ${timeoutMs} ms (${marks.length} serial bytes seen)`)), timeoutMs);
+      const done = (): void => {
+        clearTimeout(timer);
+        void emulator.stop();
+        resolve();
+      };
+      emulator.add_listener('emulator-ready', () => {
+        const cpu = (emulator as unknown as V86Internals).v86?.cpu;
+        const io = cpu?.io;
+        if (cpu === undefined || io?.register_write === undefined) return; // a guest write to 0xF4 then throws inside v86
+        const onExit = (v: number): void => {
+          if (exitValue === null) {
+            exitValue = v & 0xff;
+            done();
+          }
+        };
+        io.register_write(0xf4, cpu, onExit, onExit, onExit);
+      });
       emulator.add_listener('serial0-output-byte', (byte: number) => {
+        if (exitValue !== null) return;
         marks.push({ byte, timeMs: performance.now(), counter: emulator.get_instruction_counter() });
-        if (byte === options.endByte) {
-          clearTimeout(timer);
-          resolve();
-        }
+        if (byte === options.endByte) done();
       });
     });
   } finally {
     await emulator.destroy();
   }
-  return marks;
+  return { marks, exitValue };
 }
