@@ -29,13 +29,13 @@ import {
 } from '@x86kit/bench';
 import { BENCH_ELF_SEGMENTS, BENCH_LOOPS_RAM, runBenchLoopsOnX86kit, runMultibootOnX86kit } from './bench-loops-engine.js';
 
-function envInt(name: string, dflt: number): number {
+function envInt(name: string, dflt: number, min: number): number {
   const v = process.env[name];
-  return v === undefined || !/^\d+$/.test(v) || Number(v) < 2 ? dflt : Number(v);
+  return v === undefined || !/^\d+$/.test(v) || Number(v) < min ? dflt : Number(v);
 }
 
-const x86kitParams: BenchLoopsParams = { ...DEFAULT_BENCH_LOOPS_PARAMS, rounds: envInt('X86KIT_ENGINES_ROUNDS', 3) };
-const v86Params: BenchLoopsParams = { ...DEFAULT_BENCH_LOOPS_PARAMS, rounds: envInt('X86KIT_ENGINES_V86_ROUNDS', 8) };
+const x86kitParams: BenchLoopsParams = { ...DEFAULT_BENCH_LOOPS_PARAMS, rounds: envInt('X86KIT_ENGINES_ROUNDS', 3, 2) };
+const v86Params: BenchLoopsParams = { ...DEFAULT_BENCH_LOOPS_PARAMS, rounds: envInt('X86KIT_ENGINES_V86_ROUNDS', 8, 2) };
 const iterations = `ALU ${x86kitParams.aluIterations}, copy ${x86kitParams.memcopyIterations}, call/ret ${x86kitParams.callretIterations} iterations per round`;
 
 const suite = new BenchSuite('engines');
@@ -83,7 +83,7 @@ x86kit.forEach((t, i) => {
 console.log(`bench-loops guest: ${iterations}; x86kit ${x86kitParams.rounds} rounds, v86 ${v86Params.rounds} rounds; best round after the first`);
 
 // ---- guests/bin/bench.elf, kernel by kernel -------------------------------------------------
-const scale = envInt('X86KIT_ENGINES_BENCH_SCALE', 5);
+const scale = envInt('X86KIT_ENGINES_BENCH_SCALE', 5, 1);
 const elf = new Uint8Array(readFileSync(join(workspaceRoot(), 'guests/bin/bench.elf')));
 const cmdline = `bench.elf scale=${scale}`;
 const ELF_RAM = 64 << 20;
