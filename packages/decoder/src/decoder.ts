@@ -88,7 +88,7 @@ const FC_RES = new Int32Array(1 << FC_BITS);
  * value = form * 4 + operand-size id (1..3), -1 = not on the fast path, 0 = not computed yet.
  * Filled lazily by {@link Decoder.fastPlan} from the same slot tables as the general path.
  */
-const FAST_PLANS = [new Int32Array(1 << 16), new Int32Array(1 << 16), new Int32Array(1 << 16)];
+const FAST_PLANS = [new Int16Array(1 << 16), new Int16Array(1 << 16), new Int16Array(1 << 16)];
 /** Operand encodings the fast path decodes (see decodeInto). */
 const FAST_OE = (() => {
   const t = new Uint8Array(256);
@@ -163,13 +163,13 @@ export class Decoder {
   private branchOp = -1;
   private v2Used = false;
   /** Fast-path plans of this bitness (shared, see FAST_PLANS). */
-  private readonly plans: Int32Array;
+  private readonly plans: Int16Array;
 
   constructor(options: DecoderOptions) {
     const b = options.bitness;
     if (b !== 16 && b !== 32 && b !== 64) throw new RangeError(`bitness must be 16, 32 or 64, got ${String(b)}`);
     this.bitness = b;
-    this.plans = FAST_PLANS[b === 16 ? 0 : b === 32 ? 1 : 2] ?? new Int32Array(1 << 16);
+    this.plans = FAST_PLANS[b === 16 ? 0 : b === 32 ? 1 : 2] ?? new Int16Array(1 << 16);
     this.setIp(options.ip ?? 0);
   }
 
@@ -758,6 +758,7 @@ export class Decoder {
       if (r < 0 || (result !== -2 && r !== result)) return -1;
       result = r;
     }
+    if (result > 0x7fff) return -1; // plans are Int16 (4,713 forms today)
     const form = result >> 2;
     const flags = FORM_DATA[form * 4 + 1];
     if ((flags & (FormFlag.uniqueRegNums | FormFlag.uniqueDestRegNum)) !== 0) return -1;
@@ -850,8 +851,10 @@ export class Decoder {
 
     insn.resetForDecode();
     insn.bitness = bitness;
-    insn.ipLo = this.ipLo;
-    insn.ipHi = this.ipHi;
+    const ipLo = this.ipLo;
+    const ipHi = this.ipHi;
+    insn.ipLo = ipLo;
+    insn.ipHi = ipHi;
     const rexR = (rex >> 2) & 1;
     const asz = bitness === 16 ? (p67 ? 32 : 16) : bitness === 32 ? (p67 ? 16 : 32) : p67 ? 32 : 64;
     let pos = p;
@@ -1048,12 +1051,12 @@ export class Decoder {
     insn.hasLock = false;
     insn.length = len;
     // next IP, IP-relative memory operand, near branch target (as in decodeInto)
-    const s0 = (insn.ipLo >>> 0) + len;
+    const s0 = (ipLo >>> 0) + len;
     let nextLo: number;
     let nextHi = 0;
     if (bitness === 64) {
       nextLo = s0 | 0;
-      nextHi = (insn.ipHi + (s0 > 0xffffffff ? 1 : 0)) | 0;
+      nextHi = (ipHi + (s0 > 0xffffffff ? 1 : 0)) | 0;
     } else nextLo = bitness === 32 ? s0 | 0 : s0 & 0xffff;
     insn.nextIpLo = nextLo;
     insn.nextIpHi = nextHi;
@@ -1062,7 +1065,7 @@ export class Decoder {
         const s = (nextLo >>> 0) + this.dispLo;
         const lo = s >>> 0;
         insn.memDisplLo = lo | 0;
-        insn.memDisplHi = (nextHi + Math.floor((s - lo) / 0x1_0000_0000)) | 0;
+        insn.memDisplHi = (nextHi + (s > 0xffffffff ? 1 : s < 0 ? -1 : 0)) | 0;
       } else {
         insn.memDisplLo = (nextLo + this.dispLo) | 0;
         insn.memDisplHi = 0;
@@ -1080,7 +1083,7 @@ export class Decoder {
         insn.nearBranchHi = 0;
       } else {
         insn.nearBranchLo = lo | 0;
-        insn.nearBranchHi = (nextHi + Math.floor((s - lo) / 0x1_0000_0000)) | 0;
+        insn.nearBranchHi = (nextHi + (s > 0xffffffff ? 1 : s < 0 ? -1 : 0)) | 0;
       }
     }
     const fw0 = FORM_DATA[fd];
