@@ -118,6 +118,7 @@ function broadcastCount(name: string): number {
 
 const HEX = '0123456789abcdef';
 const HEX_UP = '0123456789ABCDEF';
+const DIGITS = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
 /** Byte → two hex digits ("0a") and → hex without a leading zero ("a"), per digit case (no per-call toString/padStart). */
 function hexTables(digits: string): [readonly string[], readonly string[]] {
   const two: string[] = [];
@@ -211,6 +212,8 @@ export class IntelFormatter {
   private readonly branchZeros: boolean;
   private readonly mnemonicText: string[];
   private readonly codeMnemonicText: (string | null)[];
+  /** Per Code: 1 if a branch-size keyword (`short`) applies (rel8 Jcc/JMP, not JCXZ/JECXZ/JRCXZ). */
+  private readonly shortBranch: Uint8Array;
   private readonly regText: string[];
   private readonly memSizeText: string[];
   private readonly bcstText: string[];
@@ -264,6 +267,8 @@ export class IntelFormatter {
       const o = MNEMONIC_TEXT[n];
       return o === undefined ? null : cs(o);
     });
+    this.shortBranch = Uint8Array.from(codeNames, (c) =>
+      c.includes('_rel8_') && c.startsWith('J') && !c.startsWith('Jcxz') && !c.startsWith('Jecxz') && !c.startsWith('Jrcxz') ? 1 : 0);
     this.regText = registerNames.map((n, r) => {
       if (r >= ST0 && r < ST0 + 8) return r === ST0 ? cs('st') : cs(`st(${r - ST0})`);
       if (r >= Register.R8L && r <= Register.R15L) return cs(`r${r - Register.R8L + 8}b`);
@@ -351,9 +356,17 @@ export class IntelFormatter {
     const code = insn.code;
     if ((this.specialCode[code] ?? 1) === 0 && (this.specialMnemonic[insn.mnemonic] ?? 1) === 0 && !insn.memIsVsib) {
       // Fast path: no pseudo-op, implicit or hidden operand, x87 special case or segment word.
-      let s = this.sizePrefixes(insn) + this.prefixes(insn) + (this.codeMnemonicText[code] ?? this.mnemonicText[insn.mnemonic] ?? '');
+      const mn = this.codeMnemonicText[code] ?? this.mnemonicText[insn.mnemonic] ?? '';
+      let s = insn.hasLock || insn.hasRep || insn.hasRepne || insn.segmentPrefix !== Register.None || insn.hasAddressSizePrefix ||
+        insn.hasOperandSizePrefix || insn.rex !== 0 ? this.sizePrefixes(insn) + this.prefixes(insn) + mn : mn;
       const n = insn.opCount;
-      for (let i = 0; i < n; i++) s += (i === 0 ? ' ' : this.sep) + this.formatOperand(insn, i);
+      if (n === 0) return s;
+      s += ' ';
+      s += this.formatOperand(insn, 0);
+      for (let i = 1; i < n; i++) {
+        s += this.sep;
+        s += this.formatOperand(insn, i);
+      }
       return s;
     }
     if (code === Code.INVALID) return this.upper ? '(BAD)' : '(bad)';
@@ -585,12 +598,8 @@ export class IntelFormatter {
   }
 
   private branchPrefix(insn: Instruction): string {
-    if (!this.showBranchSize) return '';
-    const c = codeNames[insn.code] ?? '';
-    if (c.includes('_rel8_') && (c.startsWith('J') && !c.startsWith('Jcxz') && !c.startsWith('Jecxz') && !c.startsWith('Jrcxz'))) {
-      return this.upper ? 'SHORT ' : 'short ';
-    }
-    return '';
+    if (!this.showBranchSize || this.shortBranch[insn.code] !== 1) return '';
+    return this.upper ? 'SHORT ' : 'short ';
   }
 
   private prefixes(insn: Instruction): string {
@@ -689,7 +698,7 @@ export class IntelFormatter {
       } else {
         s += base === Register.RIP ? this.hex64(insn.memDisplHi >>> 0, insn.memDisplLo >>> 0, 0) : this.num(insn.memDisplLo >>> 0);
       }
-      return `${s}]${this.memSuffix(insn)}`;
+      return insn.broadcast ? `${s}]${this.memSuffix(insn)}` : `${s}]`;
     }
     let need = false;
     if (base !== Register.None) {
@@ -726,7 +735,7 @@ export class IntelFormatter {
         else if (v !== 0) s += `+${this.num(v)}`;
       }
     }
-    return `${s}]${this.memSuffix(insn)}`;
+    return insn.broadcast ? `${s}]${this.memSuffix(insn)}` : `${s}]`;
   }
 
   private memSuffix(insn: Instruction): string {
@@ -776,7 +785,7 @@ export class IntelFormatter {
 
   /** Unsigned 32-bit number: decimal if small, else hex with prefix/suffix. */
   private num(v: number): string {
-    if (v <= 9 && this.smallDecimal) return String(v);
+    if (v <= 9 && this.smallDecimal) return DIGITS[v] ?? '';
     return this.hexPrefix + this.hex32(v, 0) + this.hexSuffix;
   }
 
@@ -794,7 +803,7 @@ export class IntelFormatter {
 
   private hex64(hi: number, lo: number, minDigits: number): string {
     if (hi === 0) {
-      if (lo <= 9 && this.smallDecimal) return String(lo);
+      if (lo <= 9 && this.smallDecimal) return DIGITS[lo] ?? '';
       return this.hexPrefix + this.hex32(lo, minDigits) + this.hexSuffix;
     }
     return this.hexPrefix + this.hex32(hi, minDigits > 8 ? minDigits - 8 : 0) + this.hex32(lo, 8) + this.hexSuffix;
