@@ -2,9 +2,9 @@
  * The `x86kit-test` command line. Errors end as one line on stderr (`x86kit-test: CODE: ...`)
  * and exit 2; any failing case exits 1; the output closes with `N passed, N failed`.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { ExitCode, OptionError, runCliMain } from '@x86kit/core';
 import { defaultDataDir } from './data-dir.js';
@@ -38,6 +38,13 @@ export function parseShard(v: string): Shard {
   const n = m === null ? NaN : Number(m[2]);
   if (!(n >= 1 && i >= 1 && i <= n)) throw new OptionError('OPTION_INVALID', `--shard ${v}: expected i/n with 1 ≤ i ≤ n`);
   return { index: i - 1, count: n };
+}
+
+/** Fail before a long run, not after it, when `--json`/`--junit` cannot be written. */
+function checkOutputFile(flag: string, file: string): void {
+  const dir = dirname(resolve(file));
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new OptionError('OPTION_INVALID', `${flag} ${file}: no such directory ${dir}`);
+  if (existsSync(file) && statSync(file).isDirectory()) throw new OptionError('OPTION_INVALID', `${flag} ${file}: is a directory`);
 }
 
 function collectOpt(v: string, prev: Record<string, string>): Record<string, string> {
@@ -87,6 +94,8 @@ export function createProgram(io: CliIo, setExit: (code: number) => void): Comma
     .action(async (suitesArg: string[], f: Flags) => {
       const suites = suitesArg.flatMap((s) => (s === 'all' ? names : [s]));
       for (const s of suites) getSuite(s); // unknown names fail before any work
+      if (f.json !== undefined) checkOutputFile('--json', f.json);
+      if (f.junit !== undefined) checkOutputFile('--junit', f.junit);
       const explicit = f.data !== undefined;
       const dataDir = explicit ? resolve(f.data!) : defaultDataDir();
       if (f.list === true) {

@@ -137,6 +137,11 @@ describe('x86kit-test CLI', () => {
       [['fake', '--bogus'], /^x86kit-test: unknown option '--bogus'/],
       [['fake', '--data', '/nonexistent/conformance'], /^x86kit-test: OPTION_INVALID: --data \/nonexistent\/conformance: no such directory/],
       [['corrupt'], /^x86kit-test: TEST_FILE_CORRUPT: \/data\/x\.MOO\.gz: bad chunk id at offset 12$/],
+      [['fake', '--json', '/nonexistent/dir/r.json'], /^x86kit-test: OPTION_INVALID: --json \/nonexistent\/dir\/r\.json: no such directory \/nonexistent\/dir$/],
+      [['fake', '--junit', tmpdir()], /^x86kit-test: OPTION_INVALID: --junit .*: is a directory$/],
+      [['lockstep', '--opt', 'engines=toy'], /^x86kit-test: OPTION_INVALID: --opt engines=toy: expected two engine names/],
+      [['lockstep', '--opt', 'inject=abc'], /^x86kit-test: OPTION_INVALID: --opt inject=abc: expected an integer ≥ 0$/],
+      [['guests', '--opt', 'timeout=0'], /^x86kit-test: OPTION_INVALID: --opt timeout=0: expected an integer ≥ 1$/],
     ];
     for (const [argv, re] of cases) {
       const r = await cli(...argv);

@@ -6,6 +6,8 @@
  */
 
 /** Outcome of one case. */
+import { OptionError } from '@x86kit/core';
+
 export const CaseStatus = { Pass: 'pass', Fail: 'fail', Skip: 'skip' } as const;
 export type CaseStatus = (typeof CaseStatus)[keyof typeof CaseStatus];
 
@@ -70,4 +72,19 @@ export interface Suite {
 /** An unavailable suite instance (no cases, one reason). */
 export function unavailableSuite(reason: string): SuiteInstance {
   return { cases: [], unavailable: reason, run: () => ({ status: CaseStatus.Skip, message: reason }) };
+}
+
+/**
+ * Read the integer suite option `--opt key=N` (decimal, at least `min`), or `dflt` when it is
+ * absent. A malformed value is an {@link OptionError} (one line, exit 2), raised when the
+ * suite opens, before any case runs.
+ */
+export function optionInt(options: Readonly<Record<string, string>>, key: string, dflt: number, min: number): number {
+  const v = options[key];
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < min) {
+    throw new OptionError('OPTION_INVALID', `--opt ${key}=${v}: expected an integer ≥ ${min}`);
+  }
+  return n;
 }

@@ -30,6 +30,14 @@ describe('reportCliError', () => {
     expect(reportCliError('x86kit', new OptionError('OPTION_INVALID', '--jobs x')).stderr).toBe('x86kit: OPTION_INVALID: --jobs x\n');
   });
 
+  test('a file-system error about a path is an input error: one line, exit 2', () => {
+    const e = Object.assign(new Error("ENOENT: no such file or directory, open '/no/such/r.json'"), { code: 'ENOENT', errno: -2, syscall: 'open', path: '/no/such/r.json' });
+    expect(reportCliError('x86kit-test', e)).toEqual({ exitCode: ExitCode.USAGE, stderr: "x86kit-test: ENOENT: no such file or directory, open '/no/such/r.json'\n" });
+    // Without a path it is not about user input: internal error.
+    const noPath = Object.assign(new Error('EPIPE: broken pipe, write'), { code: 'EPIPE', syscall: 'write' });
+    expect(reportCliError('x86kit', noPath, { debug: false }).exitCode).toBe(ExitCode.FAILURE);
+  });
+
   test('anything else is an internal error: one line and exit 1, the stack only when debugging', () => {
     const e = new TypeError('x is undefined\nsecond line');
     const quiet = reportCliError('x86kit', e, { debug: false });

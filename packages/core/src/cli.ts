@@ -7,6 +7,9 @@
  *   exit {@link ExitCode.USAGE}; help and version displays exit {@link ExitCode.OK} silently;
  * - an {@link X86KitError} (bad input, bad image, bad option): `prog: CODE: message`, exit
  *   {@link ExitCode.USAGE};
+ * - a host file-system error that names a path (Node's `ENOENT`, `EACCES`, `EISDIR`… with
+ *   `syscall` and `path`: at a CLI's edge, a file the user named that cannot be read or
+ *   written): `prog: ENOENT: no such file or directory, open 'x'`, exit {@link ExitCode.USAGE};
  * - anything else is a bug in x86kit: `prog: internal error: …`, exit
  *   {@link ExitCode.FAILURE}, and the stack only when `X86KIT_DEBUG=1`.
  */
@@ -34,6 +37,13 @@ function parserErrorCode(e: unknown): string | null {
   return typeof code === 'string' && code.startsWith('commander.') ? code : null;
 }
 
+/** A Node file-system error about a path (`{ code: 'ENOENT', syscall: 'open', path }`). */
+function isPathSystemError(e: unknown): e is Error {
+  if (!(e instanceof Error)) return false;
+  const { code, syscall, path } = e as { code?: unknown; syscall?: unknown; path?: unknown };
+  return typeof code === 'string' && /^E[A-Z0-9]+$/.test(code) && typeof syscall === 'string' && typeof path === 'string';
+}
+
 function firstLine(s: string): string {
   return s.split('\n')[0];
 }
@@ -54,6 +64,7 @@ export function reportCliError(prog: string, error: unknown, options: CliErrorOp
     return { exitCode: ExitCode.USAGE, stderr: `${prog}: ${firstLine((error as Error).message.replace(/^error:\s*/, ''))}\n` };
   }
   if (error instanceof X86KitError) return { exitCode: ExitCode.USAGE, stderr: `${prog}: ${firstLine(error.toLine())}\n` };
+  if (isPathSystemError(error)) return { exitCode: ExitCode.USAGE, stderr: `${prog}: ${firstLine(error.message)}\n` };
   const message = error instanceof Error ? error.message : String(error);
   let stderr = `${prog}: internal error: ${firstLine(message)} (please report this; set X86KIT_DEBUG=1 for a stack trace)\n`;
   if ((options.debug ?? debugFromEnv()) && error instanceof Error && error.stack !== undefined) stderr += `${error.stack}\n`;

@@ -12,7 +12,7 @@ import { dirname, join, resolve } from 'node:path';
 import { GuestImageError } from '@x86kit/core';
 import { workspaceRoot } from '../data-dir.js';
 import { guestRunner } from '../guest-runners.js';
-import { CaseStatus, type CaseOutcome, type CheckCounts, type Suite, type SuiteContext, type SuiteInstance } from '../suite.js';
+import { CaseStatus, optionInt, type CaseOutcome, type CheckCounts, type Suite, type SuiteContext, type SuiteInstance } from '../suite.js';
 import { parseUnitTestsCfg, statusFromDebugExit, type UnitTestEntry } from '../unittests-cfg.js';
 
 interface OurGuest { name: string; image: string; expected: string; exitStatus: number; args?: string }
@@ -81,6 +81,7 @@ export const guestsSuite: Suite = {
       cfgDir = dirname(cfg);
     }
     const runner = guestRunner(ctx.options.runner ?? 'machine');
+    const timeoutSec = optionInt(ctx.options, 'timeout', 120, 1);
     const cases = [...ours.map((g) => `ours/${g.name}`), ...kut.map((k) => `kut/${k.name}`)];
     const why = runner.unavailable();
     if (why !== null) return Promise.resolve({ cases, unavailable: why, run: () => ({ status: CaseStatus.Skip, message: why }) });
@@ -93,7 +94,7 @@ export const guestsSuite: Suite = {
           const image = join(dir, g.image);
           if (!existsSync(image)) throw new GuestImageError('IMAGE_NOT_FOUND', `${image}: no such file`);
           const want = readFileSync(join(dir, g.expected), 'latin1').replace(/\r\n/g, '\n');
-          const r = await runner.run({ image, append: g.args ?? '', smp: 1, extraParams: [], timeoutSec: Number(ctx.options.timeout ?? 120) });
+          const r = await runner.run({ image, append: g.args ?? '', smp: 1, extraParams: [], timeoutSec });
           const serial = r.serial.replace(/\r\n/g, '\n');
           const checks = countReportLines(serial);
           if (r.timedOut) return { status: CaseStatus.Fail, checks, message: `timed out\n${lastLines(serial, 5)}` };

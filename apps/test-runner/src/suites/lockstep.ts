@@ -14,7 +14,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Rflags } from '@x86kit/core';
+import { OptionError, Rflags } from '@x86kit/core';
 import { workspaceRoot } from '../data-dir.js';
 import type { LockstepGuest } from '../lockstep/engine.js';
 import { decoderDisassembler, decoderUndefinedFlags } from '../lockstep/decoder-disasm.js';
@@ -23,7 +23,7 @@ import { engineFactory } from '../lockstep/engines.js';
 import { FaultInjectingEngine } from '../lockstep/fault.js';
 import { FULL_PROGRAMS, PROGRAMS, realModeStart } from '../lockstep/programs.js';
 import { ToyEngine } from '../lockstep/toy-engine.js';
-import { CaseStatus, type CaseOutcome, type Suite, type SuiteContext, type SuiteInstance } from '../suite.js';
+import { CaseStatus, optionInt, type CaseOutcome, type Suite, type SuiteContext, type SuiteInstance } from '../suite.js';
 
 const MAX_STEPS = 100_000;
 
@@ -80,14 +80,15 @@ export const lockstepSuite: Suite = {
   description: 'lockstep differential execution (driver self-test with injected faults; engine pairs)',
   open(ctx: SuiteContext): Promise<SuiteInstance> {
     const pair = (ctx.options.engines ?? 'interpreter,qemu').split(',');
-    if (pair.length !== 2) throw new Error('--opt engines= takes two engine names, e.g. interpreter,qemu');
+    if (pair.length !== 2) throw new OptionError('OPTION_INVALID', `--opt engines=${ctx.options.engines}: expected two engine names, e.g. interpreter,qemu`);
     const fa = engineFactory(pair[0]);
     const fb = engineFactory(pair[1]);
     const tag = `${fa.name}-vs-${fb.name}`;
     // The toy engine runs only the small subset of PROGRAMS; the machine runs whole guests.
     const kernels = fa.name === 'machine' || fb.name === 'machine';
     const pairPrograms = kernels ? ourGuests() : fa.name === 'toy' || fb.name === 'toy' ? PROGRAMS : [...PROGRAMS, ...FULL_PROGRAMS];
-    const steps = kernels ? Number(ctx.options.steps ?? 20_000) : MAX_STEPS;
+    const steps = kernels ? optionInt(ctx.options, 'steps', 20_000, 1) : MAX_STEPS;
+    const inject = optionInt(ctx.options, 'inject', 0, 0);
     const qemuInvolved = fa.name === 'qemu' || fb.name === 'qemu';
     const cases = [...PROGRAMS.map((p) => `selftest/${p.name}`), ...pairPrograms.map((p) => `${tag}/${p.name}`)];
     return Promise.resolve({
@@ -100,7 +101,6 @@ export const lockstepSuite: Suite = {
         if (why !== null) return { status: CaseStatus.Skip, message: why };
         const g = pairPrograms.find((p) => p.name === program)!;
         const a = fa.create();
-        const inject = ctx.options.inject === undefined ? 0 : Number(ctx.options.inject);
         const b = inject > 0 ? new FaultInjectingEngine(fb.create(), { afterStep: inject, flipFlags: Rflags.CF }) : fb.create();
         try {
           const r = await runLockstep(a, b, g, {
