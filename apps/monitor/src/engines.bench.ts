@@ -53,7 +53,7 @@ if (avail.available) {
   v86Interp = await run(false);
 } else {
   console.log(`v86 comparison skipped: ${avail.reason}`);
-  suite.skip('v86 on the bench-loops guest', avail.reason);
+  suite.skip('v86 anchors (bench-loops guest and bench.elf)', avail.reason);
 }
 
 const jitNote = 'v86 compiles hot guest code to WebAssembly (x86→wasm JIT); "v86 interpreter" is the same build with disable_jit. x86kit is an interpreter. Ratio = x86kit / anchor.';
