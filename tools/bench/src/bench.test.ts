@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { BenchSuite, formatTable, measureRate } from './index.js';
+import { BenchSuite, benchEnvironment, formatEnvironment, formatTable, measureRate } from './index.js';
 
 describe('bench harness', () => {
   test('measureRate reports work per second for a known busy loop', () => {
@@ -16,5 +16,19 @@ describe('bench harness', () => {
     const table = formatTable(s.results);
     expect(table[0]).toContain('ratio');
     expect(table[1]).toContain('5.00×');
+  });
+});
+
+describe('bench environment', () => {
+  test('describes the host, the runtime and the load at the start', () => {
+    const e = benchEnvironment();
+    expect(e.node).toBe(process.version);
+    expect(e.cpus).toBeGreaterThanOrEqual(1);
+    expect(e.loadAverage).toHaveLength(3);
+    expect(e.commit === null || /^[0-9a-f]{40}$/.test(e.commit)).toBe(true);
+    expect(e.dirty === null).toBe(e.commit === null);
+    const line = formatEnvironment(e);
+    expect(line).toContain(`node ${process.version}`);
+    expect(line).toContain('load average at start');
   });
 });
