@@ -126,10 +126,14 @@ export class Fpu {
     const p = (this.top + i) & 7;
     this.rawValid[p] = 1; this.rawLo[p] = lo; this.rawHi[p] = hi; this.rawSe[p] = se;
   }
-  /** Copy ST(src)'s 80-bit image (or its absence) to ST(dst). */
+  /**
+   * Copy ST(src)'s 80-bit image (or its absence) to ST(dst). An empty source reads as the QNaN
+   * indefinite (masked underflow), so its stale image is not copied.
+   */
   copyRaw(dst: number, src: number): void {
     const d = (this.top + dst) & 7, q = (this.top + src) & 7;
-    this.rawValid[d] = this.rawValid[q]; this.rawLo[d] = this.rawLo[q]; this.rawHi[d] = this.rawHi[q]; this.rawSe[d] = this.rawSe[q];
+    this.rawValid[d] = this.tags[q] === TAG_EMPTY ? 0 : this.rawValid[q];
+    this.rawLo[d] = this.rawLo[q]; this.rawHi[d] = this.rawHi[q]; this.rawSe[d] = this.rawSe[q];
   }
   /** Raise exception flags; returns true when any raised one is unmasked (result must not be stored). */
   exc(flags: number): boolean {
@@ -137,18 +141,25 @@ export class Fpu {
     if ((flags & ~this.control & 0x3f) !== 0) { this.status |= ES | 0x8000; return true; }
     return false;
   }
+  /**
+   * Push `v`. Returns true when `v` itself was stored; false on stack overflow, when either
+   * nothing was stored (IE unmasked) or the QNaN indefinite was pushed (masked response), so a
+   * caller attaching an exact 80-bit image to the new ST(0) must only do so on true.
+   */
   push(v: number): boolean {
     const p = (this.top - 1) & 7;
+    let stored = true;
     if (this.tags[p] !== TAG_EMPTY) { // stack overflow
       this.status |= C1;
       if (this.exc(IE | SF)) return false;
       v = NaN;
+      stored = false;
     }
     this.top = p;
     this.regs[p] = v;
     this.tags[p] = Fpu.tagOf(v);
     this.rawValid[p] = 0;
-    return true;
+    return stored;
   }
   pop(): void { this.tags[this.top] = TAG_EMPTY; this.top = (this.top + 1) & 7; }
   /**
@@ -228,6 +239,30 @@ function writeF80(c: Cpu, seg: number, off: number, v: number, fpu: Fpu, i: numb
   c.wr32(seg, off, lo);
   c.wr32(seg, c.eaPlus(4), hi);
   c.wr16(seg, c.eaPlus(8), se);
+}
+
+/**
+ * PE and C1 (rounded up) of FST m32/m64 (round to nearest only): `v` is ST(0) as float64, `r`
+ * the stored value; `dropMask` the significand bits of an exact 80-bit image a float64 store
+ * drops (0x7FF for m64, 0 for m32, where the float64 comparison decides).
+ */
+function storeRounding(fpu: Fpu, v: number, r: number, dropMask: number): void {
+  if (Number.isNaN(v) || !Number.isFinite(v)) return;
+  const p = fpu.top & 7;
+  let inexact = r !== v, up = Math.abs(r) > Math.abs(v);
+  if (fpu.rawValid[p] !== 0) {
+    const lo = fpu.rawLo[p], exp = fpu.rawSe[p] & 0x7fff;
+    if (dropMask !== 0 && exp > 0x3c00 && exp < 0x43ff) { // normal as a double: 11 bits dropped
+      const dropped = lo & dropMask;
+      inexact = dropped !== 0;
+      up = dropped > 0x400 || (dropped === 0x400 && (lo & 0x800) !== 0);
+    } else if (dropMask === 0 && (lo & 0x7ff) !== 0) {
+      inexact = true;
+    }
+  }
+  if (!inexact) return;
+  if (up) fpu.status |= C1;
+  fpu.exc(PE);
 }
 
 /** Round per the control word's RC field. */
@@ -350,11 +385,42 @@ function loadEnv(c: Cpu, fpu: Fpu, os: number): void {
   if ((fpu.status & ~fpu.control & 0x3f) !== 0) fpu.status |= ES | 0x8000; else fpu.status &= ~(ES | 0x8000);
 }
 
+/** FCMOVcc condition `cc` (0 B, 1 E, 2 BE, 3 U) of the DA forms; the DB forms negate it. */
+function fcmovCond(c: Cpu, cc: number): boolean {
+  switch (cc) {
+    case 0: return c.cf() !== 0;
+    case 1: return c.zf() !== 0;
+    case 2: return c.cf() !== 0 || c.zf() !== 0;
+    default: return c.pf() !== 0;
+  }
+}
+/**
+ * FCMOVcc ST(0), ST(i): the exact image moves with the value. An empty ST(0) or ST(i) is a
+ * stack underflow; masked, ST(0) becomes the QNaN indefinite whatever the condition.
+ */
+function fcmov(c: Cpu, fpu: Fpu, rm: number, cond: boolean): void {
+  if (fpu.isEmpty(0) || fpu.isEmpty(rm)) {
+    fpu.status &= ~C1;
+    if (fpu.exc(IE | SF)) return;
+    fpu.setSt(0, NaN);
+    return;
+  }
+  if (cond) { fpu.setSt(0, fpu.st(rm)); fpu.copyRaw(0, rm); }
+}
+
 /**
  * Execute an x87 escape (D8–DF). The ModRM byte has been decoded by the caller.
  * Returns nothing; faults are recorded on `c`.
  */
 export function x87(c: Cpu, op: number): void {
+  const fpu = c.fpu;
+  const status = fpu.status, fip = fpu.fip, fcs = fpu.fcs, fdp = fpu.fdp, fds = fpu.fds, fop = fpu.fop;
+  x87Exec(c, op);
+  if (c.fault) { // a faulting instruction (#PF, #GP, #SS on its operand) leaves the FPU state as it was
+    fpu.status = status; fpu.fip = fip; fpu.fcs = fcs; fpu.fdp = fdp; fpu.fds = fds; fpu.fop = fop;
+  }
+}
+function x87Exec(c: Cpu, op: number): void {
   const fpu = c.fpu;
   if ((c.state.cr0 & (Cr0.EM | Cr0.TS)) !== 0) { c.raise(Exc.NM, -1); return; }
   const mem = c.mod !== 3;
@@ -363,6 +429,12 @@ export function x87(c: Cpu, op: number): void {
   const noWait = (op === 0xdb && !mem && (rm === 2 || rm === 3) && reg === 4) || (op === 0xdf && !mem && reg === 4 && rm === 0) ||
     (op === 0xd9 && mem && (reg === 7 || reg === 6)) || (op === 0xdd && mem && (reg === 6 || reg === 7));
   if (!noWait && fpuPendingFault(c)) return;
+  // C1 is cleared by every non-control instruction (then set on stack overflow or, in hardware,
+  // when the result was rounded up: not modelled, float64 arithmetic); FLDENV/FLDCW/FSTENV/
+  // FSTCW/FRSTOR/FSAVE/FSTSW/FCLEX/FINIT keep or load it
+  const control = noWait || (op === 0xd9 && mem && (reg === 4 || reg === 5)) || (op === 0xdd && mem && reg === 4) ||
+    (op === 0xd9 && !mem && reg === 2); // FNOP keeps C1 (observed on silicon)
+  if (!control) fpu.status &= ~C1;
   if (mem && !noWait && !(op === 0xd9 && (reg === 4 || reg === 5)) && !(op === 0xdd && reg === 4)) { fpu.fdp = c.eaOff; fpu.fds = c.state.segSel[c.eaSeg]; }
   fpu.fip = c.startEip; fpu.fcs = c.state.segSel[1]; fpu.fop = ((op & 7) << 8) | (c.mod << 6) | (reg << 3) | rm;
   switch (op) {
@@ -389,9 +461,13 @@ export function x87(c: Cpu, op: number): void {
           case 0: { const v = readF32(c, c.eaSeg, c.eaOff); if (!c.fault) fpu.push(v); return; }
           case 2: case 3: {
             if (!fpu.need(0)) return;
-            f32[0] = fpu.st(0);
-            c.wr32(c.eaSeg, c.eaOff, Number.isNaN(f32[0]) ? 0xffc00000 | 0 : u32[0]); // NaN: the indefinite QNaN
-            if (!c.fault && reg === 3) fpu.pop();
+            const v = fpu.st(0);
+            f32[0] = v;
+            const bits = Number.isNaN(v) ? 0xffc00000 | 0 : u32[0]; // NaN: the indefinite QNaN
+            c.wr32(c.eaSeg, c.eaOff, bits);
+            if (c.fault) return;
+            storeRounding(fpu, v, f32[0], 0);
+            if (reg === 3) fpu.pop();
             return;
           }
           case 4: loadEnv(c, fpu, c.os); return;
@@ -411,7 +487,7 @@ export function x87(c: Cpu, op: number): void {
           if (!fpu.need(0) || !fpu.need(rm)) return;
           const t = fpu.st(0);
           const p0 = fpu.top & 7, p1 = (fpu.top + rm) & 7;
-          const rv = fpu.rawValid[p0], rl = fpu.rawLo[p0], rh = fpu.rawHi[p0], rs = fpu.rawSe[p0];
+          const rv = fpu.tags[p0] === TAG_EMPTY ? 0 : fpu.rawValid[p0], rl = fpu.rawLo[p0], rh = fpu.rawHi[p0], rs = fpu.rawSe[p0];
           fpu.setSt(0, fpu.st(rm)); fpu.copyRaw(0, rm);
           fpu.setSt(rm, t);
           fpu.rawValid[p1] = rv; fpu.rawLo[p1] = rl; fpu.rawHi[p1] = rh; fpu.rawSe[p1] = rs;
@@ -433,7 +509,9 @@ export function x87(c: Cpu, op: number): void {
           }
           if (rm > 1) { c.ud(); return; }
           if (!fpu.need(0)) return;
-          const p0 = fpu.top & 7, rv = fpu.rawValid[p0], se0 = fpu.rawSe[p0];
+          const p0 = fpu.top & 7, se0 = fpu.rawSe[p0];
+          if (fpu.tags[p0] === TAG_EMPTY) { fpu.setSt(0, NaN); return; } // masked underflow: the QNaN indefinite
+          const rv = fpu.rawValid[p0];
           fpu.setSt(0, rm === 0 ? -fpu.st(0) : Math.abs(fpu.st(0)));
           if (rv !== 0) { fpu.rawValid[p0] = 1; fpu.rawSe[p0] = rm === 0 ? se0 ^ 0x8000 : se0 & 0x7fff; }
           return;
@@ -498,9 +576,7 @@ export function x87(c: Cpu, op: number): void {
       if (op === 0xda) {
         if (reg === 5 && rm === 1) { if (!fpu.need(0) || !fpu.need(1)) return; compare(fpu, fpu.st(0), fpu.st(1), true); fpu.pop(); fpu.pop(); return; }
         if (reg > 3) { c.ud(); return; }
-        const conds = [c.cf() !== 0, c.zf() !== 0, c.cf() !== 0 || c.zf() !== 0, c.pf() !== 0];
-        if (!fpu.need(rm)) return;
-        if (conds[reg]) fpu.setSt(0, fpu.st(rm));
+        fcmov(c, fpu, rm, fcmovCond(c, reg));
         return;
       }
       if (reg === 3) { if (rm !== 1) { c.ud(); return; } if (!fpu.need(0) || !fpu.need(1)) return; compare(fpu, fpu.st(0), fpu.st(1), false); fpu.pop(); fpu.pop(); return; }
@@ -540,9 +616,7 @@ export function x87(c: Cpu, op: number): void {
       if (reg === 5 || reg === 6) { fpu.need(0); fpu.need(rm); comi(c, fpu.st(0), fpu.st(rm), reg === 5); return; } // EFLAGS are written even on an unmasked #IA
       if (reg === 7) { c.ud(); return; }
       { // FCMOVNcc
-        const conds = [c.cf() === 0, c.zf() === 0, c.cf() === 0 && c.zf() === 0, c.pf() === 0];
-        if (!fpu.need(rm)) return;
-        if (conds[reg]) fpu.setSt(0, fpu.st(rm));
+        fcmov(c, fpu, rm, !fcmovCond(c, reg));
         return;
       }
     }
@@ -554,9 +628,11 @@ export function x87(c: Cpu, op: number): void {
           case 2: case 3: {
             if (!fpu.need(0)) return;
             if (!c.checkWrite(c.eaSeg, c.eaOff, 8)) return;
-            f64[0] = fpu.st(0);
-            if (Number.isNaN(f64[0])) { u32[0] = 0; u32[1] = 0xfff80000; } // the indefinite QNaN
+            const v = fpu.st(0);
+            f64[0] = v;
+            if (Number.isNaN(v)) { u32[0] = 0; u32[1] = 0xfff80000; } // the indefinite QNaN
             c.wr32(c.eaSeg, c.eaOff, u32[0]); c.wr32(c.eaSeg, c.eaPlus(4), u32[1]);
+            storeRounding(fpu, v, v, 0x7ff);
             if (reg === 3) fpu.pop();
             return;
           }

@@ -32,8 +32,14 @@ const MMXEXT_FORMS = new Set([
   'pshufw/pshufd Pq,Qq', 'pminub Pq,Qq', 'pmaxub Pq,Qq', 'pavgb Pq,Qq', 'pavgw Pq,Qq', 'pmulhuw Pq,Qq',
   'pminsw Pq,Qq', 'pmaxsw Pq,Qq', 'psadbw Pq,Qq', 'pmovmskb Gd,Nq', 'pextrw Gd,Nq,Ib', 'pinsrw Pq,Ew,Ib', 'sfence',
 ]);
-/** Forms whose x87/MMX/XMM state is compared too. */
-const FP_COMPARED_CATEGORIES = new Set(['mmx', 'sse']);
+/**
+ * Forms whose x87/MMX/XMM state is compared too. `X86KIT_X87FP=1` adds the x87 forms: a
+ * stricter measure (float64 arithmetic makes many results and PE/C1 differ) reported in the
+ * README; the x87 forms are then only reported (`X86KIT_SILICON_REPORT`), not bounded by the
+ * expectations file, while every other form still is.
+ */
+const X87FP = process.env.X86KIT_X87FP === '1';
+const FP_COMPARED_CATEGORIES = new Set(['mmx', 'sse', ...(X87FP ? ['x87'] : [])]);
 
 // System structures live in physical 0–4 MiB, mapped supervisor-only at linear 0xFFC00000 (the
 // low linear space stays unmapped, as in the capturing process).
@@ -271,7 +277,8 @@ describe.skipIf(!existsSync(join(dir, 'm32')))('real-silicon corpus (AMD Zen 4, 
       for (const [k, v] of perForm) {
         run += v.run; failed += v.failed;
         const allowed = FULL ? (expectations.forms[k]?.failures ?? 0) : Math.min(v.run, expectations.forms[k]?.failures ?? 0);
-        if (v.failed > allowed) over.push(`${k}: ${v.failed}/${v.run} (allowed ${allowed}) ${v.sample}`);
+        const x87Measured = X87FP && categoryOf.get(k.slice(k.indexOf(' ') + 1)) === 'x87'; // report only
+        if (v.failed > allowed && !x87Measured) over.push(`${k}: ${v.failed}/${v.run} (allowed ${allowed}) ${v.sample}`);
       }
       console.log(`silicon m${mode}: ${run - failed}/${run} passed (${((100 * (run - failed)) / Math.max(1, run)).toFixed(2)} %)`);
       const report = process.env.X86KIT_SILICON_REPORT;

@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { Exc, PhysicalMemoryBus, Seg } from '@x86kit/core';
+import { Cpu, ExitKind, RunStatus } from './index.js';
+
+function machine(code: number[]): { bus: PhysicalMemoryBus; cpu: Cpu } {
+  const bus = new PhysicalMemoryBus();
+  bus.mapRam(0, 1 << 20);
+  bus.load(0x7c00, Uint8Array.from(code));
+  const cpu = new Cpu({ memory: bus });
+  for (const s of [Seg.CS, Seg.DS, Seg.ES, Seg.SS]) cpu.loadSegReal(s, 0);
+  cpu.setReg(2, 4, 0x7000);
+  cpu.eip = 0x7c00;
+  cpu.interceptExceptions = -1;
+  return { bus, cpu };
+}
+function run(cpu: Cpu): number {
+  const st = cpu.run(1000);
+  if (st === RunStatus.Intercept && cpu.exit.kind === ExitKind.Exception) return cpu.exit.code;
+  expect(st).toBe(RunStatus.Halted);
+  return -1;
+}
+/** ST(i) as its 80-bit image: [sign+exponent, high, low] significand dwords (uint32). */
+function image(cpu: Cpu, i: number): number[] {
+  const f = cpu.fpu, p = (f.top + i) & 7;
+  f.materialize(p);
+  return [f.rawSe[p], f.rawHi[p] >>> 0, f.rawLo[p] >>> 0];
+}
+const INDEFINITE = [0xffff, 0xc0000000, 0];
+const FNINIT = [0xdb, 0xe3], FLD1 = [0xd9, 0xe8], HLT = 0xf4;
+const C1 = 0x200, IE = 1, SF = 0x40, PE = 0x20;
+
+describe('x87 masked stack faults (Intel SDM Vol. 1, 8.5.1.1)', () => {
+  it('a push onto a full stack stores the QNaN indefinite, not the constant or the m80 image', () => {
+    const fill = [...FNINIT, ...[0, 1, 2, 3, 4, 5, 6, 7].flatMap(() => FLD1)];
+    const a = machine([...fill, 0xd9, 0xeb, HLT]); // ... fldpi
+    expect(run(a.cpu)).toBe(-1);
+    expect(image(a.cpu, 0)).toEqual(INDEFINITE);
+    expect(a.cpu.fpu.statusWord() & (C1 | IE | SF)).toBe(C1 | IE | SF);
+    const b = machine([...fill, 0xdb, 0x2e, 0x00, 0x20, HLT]); // ... fld tword [0x2000]
+    b.bus.write32(0x2000, 0x12345678); b.bus.write32(0x2004, 0x9abcdef0); b.bus.write16(0x2008, 0x4001);
+    expect(run(b.cpu)).toBe(-1);
+    expect(image(b.cpu, 0)).toEqual(INDEFINITE);
+  });
+
+  it('FABS/FCHS, FST ST(i) and FXCH of an empty register use the indefinite, not its stale contents', () => {
+    const { bus, cpu } = machine([...FNINIT, 0xdb, 0x2e, 0x00, 0x20, 0xdd, 0xc0, 0xd9, 0xe1, HLT]); // fld m80; ffree st0; fabs
+    bus.write32(0x2004, 0x80000000); bus.write16(0x2008, 0xbfff); // -1: its image stays in the freed register
+    expect(run(cpu)).toBe(-1);
+    expect(image(cpu, 0)).toEqual(INDEFINITE);
+    const x = machine([...FNINIT, 0xdb, 0x2e, 0x00, 0x20, 0xdd, 0xc0, ...FLD1, 0xd9, 0xc9, HLT]); // ...; fld1; fxch st1 (empty)
+    x.bus.write32(0x2004, 0x80000000); x.bus.write16(0x2008, 0xbfff);
+    expect(run(x.cpu)).toBe(-1);
+    expect(image(x.cpu, 0)).toEqual(INDEFINITE);
+    expect(image(x.cpu, 1)).toEqual([0x3fff, 0x80000000, 0]);
+  });
+
+  it('FCMOVcc with an empty operand loads the indefinite whatever the condition', () => {
+    const { cpu } = machine([...FNINIT, ...FLD1, 0xf8, 0xda, 0xc1, HLT]); // fld1; clc; fcmovb st0, st1 (st1 empty, CF=0)
+    expect(run(cpu)).toBe(-1);
+    expect(image(cpu, 0)).toEqual(INDEFINITE);
+    expect(cpu.fpu.statusWord() & (IE | SF)).toBe(IE | SF);
+  });
+
+  it('FCMOVcc moves the exact 80-bit image', () => {
+    const { bus, cpu } = machine([...FNINIT, 0xdb, 0x2e, 0x00, 0x20, ...FLD1, 0xf9, 0xda, 0xc1, HLT]); // fld m80; fld1; stc; fcmovb
+    bus.write32(0x2000, 0x00000001); bus.write32(0x2004, 0x80000000); bus.write16(0x2008, 0x3fff); // 1 + 2^-63
+    expect(run(cpu)).toBe(-1);
+    expect(image(cpu, 0)).toEqual([0x3fff, 0x80000000, 1]);
+  });
+});
+
+describe('x87 status word details', () => {
+  it('non-control instructions clear C1; FNOP and FNSTSW keep it', () => {
+    const a = machine([...FNINIT, ...FLD1, 0xd9, 0xf6, HLT]); // fdecstp
+    a.cpu.fpu.status |= C1;
+    expect(run(a.cpu)).toBe(-1);
+    expect(a.cpu.fpu.statusWord() & C1).toBe(0);
+    const b = machine([0xd9, 0xd0, HLT]); // fnop
+    b.cpu.fpu.status |= C1;
+    expect(run(b.cpu)).toBe(-1);
+    expect(b.cpu.fpu.statusWord() & C1).toBe(C1);
+  });
+
+  it('FST m64 of an exact 80-bit image raises PE and reports rounding up in C1', () => {
+    const { bus, cpu } = machine([...FNINIT, 0xdb, 0x2e, 0x00, 0x20, 0xdd, 0x16, 0x10, 0x20, HLT]); // fld m80; fst qword [0x2010]
+    bus.write32(0x2000, 0x00000401); bus.write32(0x2004, 0x80000000); bus.write16(0x2008, 0x3fff); // 1 + 1025·2^-63: rounds up
+    expect(run(cpu)).toBe(-1);
+    expect(cpu.fpu.statusWord() & (C1 | PE)).toBe(C1 | PE);
+    expect(bus.read32(0x2010)).toBe(1); // 1 + 2^-52
+    expect(bus.read32(0x2014)).toBe(0x3ff00000);
+  });
+
+  it('a faulting store leaves the status word and the pointers unchanged', () => {
+    const { cpu } = machine([...FNINIT, ...FLD1, 0xd9, 0x16, 0xfe, 0xff, HLT]); // fld1; fst dword [0xfffe]: limit
+    expect(run(cpu)).toBe(Exc.GP);
+    expect(cpu.fpu.fip).toBe(0x7c02); // still FLD1's
+    cpu.fpu.status |= C1;
+    const sw = cpu.fpu.statusWord();
+    expect(run(cpu)).toBe(Exc.GP);
+    expect(cpu.fpu.statusWord()).toBe(sw);
+  });
+});
