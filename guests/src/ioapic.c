@@ -43,7 +43,8 @@ int main(void) {
     route(2, 0x50, 1);                                        /* mask the entry */
     /* An edge the I/O APIC sent before the mask may still wait in the local APIC's IRR (IF was
        0 while the PASS line went out; Bochs's UART takes real baud-rate time): masking a
-       redirection entry does not recall it (82093AA datasheet 3.2.4), so let it in first. */
+       redirection entry only stops new deliveries, it does not recall one the local APIC
+       already accepted, so let it in first. */
     __asm__ volatile("sti\n\tnop\n\tnop\n\tcli");
     u32 before = pit_hits;
     /* two full PIT periods with the entry masked (polling the counter; interrupts enabled) */
