@@ -17,7 +17,7 @@
  * than the loop rows.
  *
  * Environment: `X86KIT_SKIP_V86=1` skips v86; `X86KIT_ENGINES_ROUNDS` / `X86KIT_ENGINES_V86_ROUNDS`
- * set the rounds (default 3 for x86kit, 8 for v86, whose rounds are short);
+ * set the rounds (default 4 for x86kit, 8 for v86, whose rounds are short);
  * `X86KIT_ENGINES_BENCH_SCALE` is bench.elf's `scale=` (default 5, about 50 M instructions).
  */
 import { readFileSync } from 'node:fs';
@@ -34,7 +34,7 @@ function envInt(name: string, dflt: number, min: number): number {
   return v === undefined || !/^\d+$/.test(v) || Number(v) < min ? dflt : Number(v);
 }
 
-const x86kitParams: BenchLoopsParams = { ...DEFAULT_BENCH_LOOPS_PARAMS, rounds: envInt('X86KIT_ENGINES_ROUNDS', 3, 2) };
+const x86kitParams: BenchLoopsParams = { ...DEFAULT_BENCH_LOOPS_PARAMS, rounds: envInt('X86KIT_ENGINES_ROUNDS', 4, 2) };
 const v86Params: BenchLoopsParams = { ...DEFAULT_BENCH_LOOPS_PARAMS, rounds: envInt('X86KIT_ENGINES_V86_ROUNDS', 8, 2) };
 const iterations = `ALU ${x86kitParams.aluIterations}, copy ${x86kitParams.memcopyIterations}, call/ret ${x86kitParams.callretIterations} iterations per round`;
 
