@@ -13,3 +13,5 @@ export {
 export {
   VirtClass, VIRT_REWRITE_MASK, virtClass, virtClassOfInstance, virtClassOfInstruction, isIdent, isSensitiveUnprivileged, virtClassNames,
 } from './virt.js';
+// Per-instance register / memory accesses of the explicit operands.
+export { UsedAccesses, usedAccesses } from './used.js';

@@ -1,0 +1,189 @@
+/**
+ * Per-instance register and memory accesses of a decoded instruction (what iced calls "used
+ * registers / used memory"): which registers the explicit operands read and write, and which
+ * memory locations they access, with the access kind. Computed from the decoded operands and the
+ * per-Code operand access table ({@link opAccess}); fills a caller-owned {@link UsedAccesses}
+ * (no allocation per call).
+ *
+ * Modelled (Intel SDM Vol. 1 §3.4.1.1, §3.7.5; Vol. 2 §2.3.10, §2.6):
+ * - register operands with their access;
+ * - a 32-bit general-purpose register written in 64-bit mode writes the whole 64-bit register
+ *   (the upper half is zeroed), so a write is reported on `RAX`..`R15` (and a read-write as a
+ *   read of the 32-bit register plus a write of the 64-bit one);
+ * - a VEX/EVEX/XOP-encoded write to an XMM/YMM register zeroes the rest of the vector register, so
+ *   it is reported as a write of the whole register (`ZMMn`);
+ * - memory operands: base and index registers are read (also for LEA-like operands that do not
+ *   access memory), the segment register is read outside 64-bit mode (in 64-bit mode only FS/GS,
+ *   whose base is not 0), and the location is accessed with the operand's access.
+ *
+ * Not modelled yet (known gap, see the README): implicit operands (the stack pointer and stack
+ * memory of PUSH/POP/CALL/RET/ENTER/LEAVE, RSI/RDI/RCX of string instructions, RAX/RDX of
+ * MUL/DIV/CPUID…, x87 stack registers, flags registers), which iced's `InstructionInfoFactory`
+ * also reports.
+ */
+import { opAccess, OpAccess } from './info.js';
+import { EncodingKind, type Instruction, OpKind } from './instruction.js';
+import { Register } from './register.js';
+import { Code, codeNames, Mnemonic } from './generated/enums.js';
+
+/** Codes whose r/m operand is `r32m16`/`r64m16`: a register source is only read as 16 bits (LAR, LSL, LLDT, MOV Sreg, ...). */
+const READS_R16 = Uint8Array.from(codeNames, (n) => (/_r(32|64)m16/.test(n) ? 1 : 0));
+/** VBLENDMPS/PD, VPBLENDMB/W/D/Q: the opmask selects the source, every element is written. */
+const BLENDM = Uint8Array.from(codeNames, (n) => (/^EVEX_V(p?blendm)/.test(n) ? 1 : 0));
+
+/** Capacity of {@link UsedAccesses} (explicit operands never need more). */
+const MAX_REGS = 16;
+const MAX_MEMS = 2;
+
+/** Registers and memory locations an instruction accesses; reuse one object for many calls. */
+export class UsedAccesses {
+  /** Number of valid entries in `regs` / `regAccess`. */
+  regCount = 0;
+  /** Registers ({@link Register}), in operand order, each once. */
+  readonly regs = new Uint16Array(MAX_REGS);
+  /** Access of each register ({@link OpAccess}). */
+  readonly regAccess = new Uint8Array(MAX_REGS);
+  /** Number of valid memory entries. */
+  memCount = 0;
+  /** Effective segment, base, index ({@link Register}), scale, displacement (lo/hi, as in {@link Instruction}), size ({@link MemorySize}) and access of each memory location. */
+  readonly memSegment = new Uint16Array(MAX_MEMS);
+  readonly memBase = new Uint16Array(MAX_MEMS);
+  readonly memIndex = new Uint16Array(MAX_MEMS);
+  readonly memScale = new Uint8Array(MAX_MEMS);
+  readonly memDisplLo = new Int32Array(MAX_MEMS);
+  readonly memDisplHi = new Int32Array(MAX_MEMS);
+  readonly memSize = new Uint16Array(MAX_MEMS);
+  readonly memAccess = new Uint8Array(MAX_MEMS);
+}
+
+function isWrite(a: number): boolean {
+  return a === OpAccess.Write || a === OpAccess.CondWrite || a === OpAccess.ReadWrite || a === OpAccess.ReadCondWrite;
+}
+
+/** Combines two accesses of the same register (e.g. read by one operand, written by another). */
+function merge(a: number, b: number): number {
+  if (a === b) return a;
+  const reads = a === OpAccess.Read || a === OpAccess.ReadWrite || a === OpAccess.ReadCondWrite || b === OpAccess.Read || b === OpAccess.ReadWrite || b === OpAccess.ReadCondWrite;
+  const writes = a === OpAccess.Write || a === OpAccess.ReadWrite || b === OpAccess.Write || b === OpAccess.ReadWrite;
+  const condWrites = a === OpAccess.CondWrite || a === OpAccess.ReadCondWrite || b === OpAccess.CondWrite || b === OpAccess.ReadCondWrite;
+  if (writes) return reads ? OpAccess.ReadWrite : OpAccess.Write;
+  if (condWrites) return reads ? OpAccess.ReadCondWrite : OpAccess.CondWrite;
+  return reads ? OpAccess.Read : a === OpAccess.CondRead || b === OpAccess.CondRead ? OpAccess.CondRead : a;
+}
+
+function push(out: UsedAccesses, r: number, a: number, dedupe = true): void {
+  if (dedupe) {
+    for (let i = 0; i < out.regCount; i++) {
+      if (out.regs[i] === r) {
+        out.regAccess[i] = merge(out.regAccess[i] ?? 0, a);
+        return;
+      }
+    }
+  }
+  if (out.regCount >= MAX_REGS) return;
+  out.regs[out.regCount] = r;
+  out.regAccess[out.regCount] = a;
+  out.regCount++;
+}
+
+/** A 16/32/64-bit GPR narrowed to `bits` (only ever narrower). */
+function narrowGpr(r: number, bits: number): number {
+  const n = r >= Register.RAX && r <= Register.R15 ? r - Register.RAX : r >= Register.EAX && r <= Register.R15D ? r - Register.EAX : -1;
+  if (n < 0 || bits === 64) return r;
+  if (bits === 32) return r >= Register.RAX ? Register.EAX + n : r;
+  return Register.AX + n;
+}
+
+function addReg(out: UsedAccesses, insn: Instruction, r: number, a: number): void {
+  if (r === Register.None || a === OpAccess.None) return;
+  // A 32-bit destination is zero-extended in 64-bit mode even when a CMOVcc condition is false
+  // (SDM Vol. 2, CMOVcc): the 64-bit register is always written.
+  if (insn.bitness === 64 && r >= Register.EAX && r <= Register.R15D && (a === OpAccess.CondWrite || a === OpAccess.ReadCondWrite) &&
+    insn.mnemonic >= Mnemonic.Cmova && insn.mnemonic <= Mnemonic.Cmovs) a = OpAccess.ReadWrite;
+  if (isWrite(a)) {
+    if (insn.bitness === 64 && r >= Register.EAX && r <= Register.R15D) {
+      if (a === OpAccess.ReadWrite || a === OpAccess.ReadCondWrite) push(out, r, OpAccess.Read);
+      push(out, r - Register.EAX + Register.RAX, a === OpAccess.ReadWrite || a === OpAccess.Write ? OpAccess.Write : OpAccess.CondWrite);
+      return;
+    }
+    if (insn.encoding !== EncodingKind.Legacy && insn.encoding !== EncodingKind.D3NOW && r >= Register.XMM0 && r <= Register.ZMM0 + 31) {
+      // VEX/EVEX/XOP zero the vector register above the written length: an XMM/YMM destination
+      // is always a write of the whole register, even when masking merges elements.
+      const full = Register.ZMM0 + ((r - Register.XMM0) & 31);
+      if (a === OpAccess.ReadWrite || a === OpAccess.ReadCondWrite) push(out, r, OpAccess.Read);
+      push(out, full, r < Register.ZMM0 || a === OpAccess.ReadWrite || a === OpAccess.Write ? OpAccess.Write : OpAccess.CondWrite, false);
+      return;
+    }
+  }
+  push(out, r, a);
+}
+
+/**
+ * Fills `out` with the registers and memory the explicit operands of `insn` access (see the module
+ * comment for what is and is not modelled) and returns it. Invalid instructions access nothing.
+ */
+export function usedAccesses(insn: Instruction, out: UsedAccesses = new UsedAccesses()): UsedAccesses {
+  out.regCount = 0;
+  out.memCount = 0;
+  if (!insn.isValid) return out;
+  const n = insn.opCount;
+  const code = insn.code;
+  const masked = insn.opMask !== Register.None;
+  if (masked) push(out, insn.opMask, OpAccess.Read);
+  for (let i = 0; i < n; i++) {
+    let a: number = opAccess(code, i);
+    const kind = insn.opKinds[i];
+    if (i === 0 && a === OpAccess.Write) {
+      // EVEX merge-masking keeps the unselected elements: the destination is read and
+      // conditionally written (zeroing-masking writes every element; a memory destination is
+      // only written where the mask is set). SDM Vol. 1 §15.6.1.
+      // An opmask destination (compares) is written whole: unselected bits are zeroed.
+      const r0 = insn.opRegisters[0] ?? 0;
+      const kDest = kind === OpKind.Register && r0 >= Register.K0 && r0 <= Register.K0 + 7;
+      if (masked && !kDest && !BLENDM[code]) a = kind === OpKind.Memory ? OpAccess.CondWrite : insn.zeroingMasking ? OpAccess.Write : OpAccess.ReadCondWrite;
+    } else if (i === 0 && a === OpAccess.ReadWrite && masked && kind === OpKind.Register && !insn.zeroingMasking) {
+      // A read-write destination (FMA, VPERMT2*, ...) under merge-masking is conditionally written.
+      a = OpAccess.ReadCondWrite;
+    }
+    // MOVSS/MOVSD (SSE): a load from memory zeroes the rest of the XMM register, a store writes
+    // only the scalar (SDM Vol. 2, MOVSS/MOVSD); register-to-register merges.
+    if ((code === Code.Movss_xmm_xmmm32 || code === Code.Movsd_xmm_xmmm64) && i === 0 && insn.opKinds[1] === OpKind.Memory) a = OpAccess.Write;
+    if ((code === Code.Movss_xmmm32_xmm || code === Code.Movsd_xmmm64_xmm) && i === 0 && kind === OpKind.Memory) a = OpAccess.Write;
+    if (kind === OpKind.Register) {
+      let r: number = insn.opRegisters[i] ?? 0;
+      if (a === OpAccess.Read && READS_R16[code] === 1) r = narrowGpr(r, 16);
+      addReg(out, insn, r, a);
+    } else if (kind === OpKind.Memory && a !== OpAccess.None) {
+      const seg = insn.memSegment;
+      const access = a !== OpAccess.NoMemAccess && a !== OpAccess.None;
+      if (access && (insn.bitness !== 64 || seg === Register.FS || seg === Register.GS)) push(out, seg, OpAccess.Read);
+      const base = insn.memBase;
+      // LEA only uses the low operand-size bits of the address: iced reports the address
+      // registers at the destination size (e.g. `lea ax, [rcx+rdx]` reads CX and DX).
+      const narrow = a === OpAccess.NoMemAccess && insn.mnemonic === Mnemonic.Lea ? insn.operandSize : 64;
+      if (base !== Register.None && base !== Register.RIP && base !== Register.EIP) push(out, narrowGpr(base, narrow), OpAccess.Read, false);
+      if (insn.memIndex !== Register.None) push(out, narrowGpr(insn.memIndex, narrow), OpAccess.Read, false);
+      if (access && out.memCount < MAX_MEMS) {
+        const m = out.memCount++;
+        out.memSegment[m] = seg;
+        out.memBase[m] = base;
+        out.memIndex[m] = insn.memIndex;
+        out.memScale[m] = insn.memScale;
+        let dLo = insn.memDisplLo;
+        let dHi = insn.memDisplHi;
+        if (insn.mnemonic === Mnemonic.Pop && (base === Register.SP || base === Register.ESP || base === Register.RSP)) {
+          // POP computes an ESP-based destination address after incrementing ESP (SDM Vol. 2, POP).
+          const s = (dLo >>> 0) + (insn.operandSize >> 3);
+          dLo = s | 0;
+          if (insn.addressSize === 64) dHi = (dHi + (s > 0xffffffff ? 1 : 0)) | 0;
+          else if (insn.addressSize === 16) dLo &= 0xffff;
+        }
+        out.memDisplLo[m] = dLo;
+        out.memDisplHi[m] = dHi;
+        out.memSize[m] = insn.memorySize;
+        out.memAccess[m] = a;
+      }
+    }
+  }
+  return out;
+}
