@@ -162,6 +162,14 @@ export class Fpu {
     return stored;
   }
   pop(): void { this.tags[this.top] = TAG_EMPTY; this.top = (this.top + 1) & 7; }
+  /** Push without the overflow check (the masked stack-underflow response of FLD ST(i)). */
+  pushForce(v: number): void {
+    const p = (this.top - 1) & 7;
+    this.top = p;
+    this.regs[p] = v;
+    this.tags[p] = Fpu.tagOf(v);
+    this.rawValid[p] = 0;
+  }
   /**
    * Stack-underflow check for reading ST(i): raises IE/SF when it is empty and returns false
    * only when IE is unmasked (then nothing is stored); masked, the operation goes on with the
@@ -405,7 +413,7 @@ function fcmov(c: Cpu, fpu: Fpu, rm: number, cond: boolean): void {
     fpu.setSt(0, NaN);
     return;
   }
-  if (cond) { fpu.setSt(0, fpu.st(rm)); fpu.copyRaw(0, rm); }
+  if (cond && rm !== 0) { fpu.setSt(0, fpu.st(rm)); fpu.copyRaw(0, rm); }
 }
 
 /**
@@ -433,7 +441,8 @@ function x87Exec(c: Cpu, op: number): void {
   // when the result was rounded up: not modelled, float64 arithmetic); FLDENV/FLDCW/FSTENV/
   // FSTCW/FRSTOR/FSAVE/FSTSW/FCLEX/FINIT keep or load it
   const control = noWait || (op === 0xd9 && mem && (reg === 4 || reg === 5)) || (op === 0xdd && mem && reg === 4) ||
-    (op === 0xd9 && !mem && reg === 2); // FNOP keeps C1 (observed on silicon)
+    (op === 0xd9 && !mem && reg === 2) || // FNOP keeps C1 (observed on silicon)
+    ((op === 0xda || op === 0xdb) && !mem && reg < 4); // so does FCMOVcc unless it underflows
   if (!control) fpu.status &= ~C1;
   if (mem && !noWait && !(op === 0xd9 && (reg === 4 || reg === 5)) && !(op === 0xdd && reg === 4)) { fpu.fdp = c.eaOff; fpu.fds = c.state.segSel[c.eaSeg]; }
   fpu.fip = c.startEip; fpu.fcs = c.state.segSel[1]; fpu.fop = ((op & 7) << 8) | (c.mod << 6) | (reg << 3) | rm;
@@ -479,7 +488,9 @@ function x87Exec(c: Cpu, op: number): void {
       }
       switch (reg) {
         case 0: {
-          if (!fpu.need(rm)) { fpu.push(NaN); return; }
+          // an empty source is a stack underflow: masked, the indefinite is pushed and no overflow
+          // is reported even when the destination is full (C1 = 0, as the silicon does)
+          if (fpu.isEmpty(rm)) { if (fpu.need(rm)) fpu.pushForce(NaN); return; }
           if (fpu.push(fpu.st(rm))) fpu.copyRaw(0, rm + 1);
           return;
         }
@@ -497,9 +508,10 @@ function x87Exec(c: Cpu, op: number): void {
         case 4: {
           if (rm === 4 || rm === 5) { // FTST, FXAM
             if (rm === 4) { if (!fpu.need(0)) return; compare(fpu, fpu.st(0), 0, false); return; }
-            const v = fpu.st(0);
+            const v = fpu.st(0), p0 = fpu.top & 7, r0 = fpu.regs[p0];
             fpu.status &= ~(C0 | C1 | C2 | C3);
-            if (v < 0 || Object.is(v, -0)) fpu.status |= C1;
+            // C1 is the sign bit of the register's contents, also when it is empty
+            if (fpu.rawValid[p0] !== 0 ? (fpu.rawSe[p0] & 0x8000) !== 0 : r0 < 0 || Object.is(r0, -0)) fpu.status |= C1;
             if (fpu.isEmpty(0)) fpu.status |= C3 | C0;
             else if (Number.isNaN(v)) fpu.status |= C0;
             else if (!Number.isFinite(v)) fpu.status |= C2 | C0;
