@@ -80,6 +80,14 @@ x86kit.forEach((t, i) => {
     });
   }
 });
+if (v86Jit !== null && v86Interp !== null) {
+  // One number per anchor: the geometric mean of the six loop ratios (x86kit / v86).
+  for (const [anchor, label] of [[v86Jit, 'JIT'], [v86Interp, 'interpreter']] as const) {
+    const logs = x86kit.map((t, i) => Math.log(roundStats(t).best / roundStats(anchor[i]).best));
+    const gm = Math.exp(logs.reduce((a, b) => a + b, 0) / logs.length);
+    suite.record({ name: `x86kit / v86 ${label}: geometric mean of the 6 loop ratios`, unit: '×', value: gm, note: jitNote });
+  }
+}
 console.log(`bench-loops guest: ${iterations}; x86kit ${x86kitParams.rounds} rounds, v86 ${v86Params.rounds} rounds; best round after the first`);
 
 // ---- guests/bin/bench.elf, kernel by kernel -------------------------------------------------
