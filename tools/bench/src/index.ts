@@ -75,13 +75,22 @@ export interface MeasureOptions {
   warmup?: number;
 }
 
-/** Measure `work/second` for `fn`: warm up, then take the best of several timed samples. */
-export function measureRate(fn: () => void, work: number, options: MeasureOptions = {}): number {
+/** Every sample of a {@link measureRates} run, in work per second. */
+export interface RateSamples {
+  /** The highest sample: the reported rate (least disturbed by other work on the host). */
+  best: number;
+  median: number;
+  /** All samples in the order they were taken. */
+  samples: number[];
+}
+
+/** Measure `work/second` for `fn`: warm up, then take several timed samples. */
+export function measureRates(fn: () => void, work: number, options: MeasureOptions = {}): RateSamples {
   const minTime = options.minTimeMs ?? 300;
-  const samples = options.samples ?? 5;
+  const count = options.samples ?? 5;
   for (let i = 0; i < (options.warmup ?? 3); i++) fn();
-  let best = 0;
-  for (let s = 0; s < samples; s++) {
+  const samples: number[] = [];
+  for (let s = 0; s < count; s++) {
     let calls = 0;
     const t0 = performance.now();
     let t1 = t0;
@@ -90,10 +99,17 @@ export function measureRate(fn: () => void, work: number, options: MeasureOption
       calls++;
       t1 = performance.now();
     }
-    const rate = (calls * work) / ((t1 - t0) / 1000);
-    if (rate > best) best = rate;
+    samples.push((calls * work) / ((t1 - t0) / 1000));
   }
-  return best;
+  const sorted = [...samples].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  const median = sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  return { best: sorted[sorted.length - 1], median, samples };
+}
+
+/** Measure `work/second` for `fn`: warm up, then take the best of several timed samples. */
+export function measureRate(fn: () => void, work: number, options: MeasureOptions = {}): number {
+  return measureRates(fn, work, options).best;
 }
 
 /** Find the workspace root (the folder with pnpm-workspace.yaml) from `start`. */
@@ -138,10 +154,13 @@ export class BenchSuite {
 
   /** Measure a rate; with `anchor`, measure it too in the same run and record the ratio. */
   rate(c: RateCase, anchor?: RateCase): BenchResult {
-    const value = measureRate(c.fn, c.work, this.options);
-    if (anchor === undefined) return this.record({ name: c.name, unit: c.unit, value });
-    const anchorValue = measureRate(anchor.fn, anchor.work, this.options);
-    return this.record({ name: c.name, unit: c.unit, value, anchorName: anchor.name, anchorValue });
+    const ours = measureRates(c.fn, c.work, this.options);
+    const detail: Record<string, string | number> = { median: ours.median, samples: ours.samples.map(sig).join(' ') };
+    if (anchor === undefined) return this.record({ name: c.name, unit: c.unit, value: ours.best, detail });
+    const theirs = measureRates(anchor.fn, anchor.work, this.options);
+    detail.anchorMedian = theirs.median;
+    detail.anchorSamples = theirs.samples.map(sig).join(' ');
+    return this.record({ name: c.name, unit: c.unit, value: ours.best, anchorName: anchor.name, anchorValue: theirs.best, detail });
   }
 
   /** Print a table and write `bench-results/<suite>.json` under the workspace root. */
@@ -160,6 +179,11 @@ export class BenchSuite {
     out(`wrote ${file}`);
     return file;
   }
+}
+
+/** Four significant digits, for sample lists in `detail`. */
+function sig(v: number): string {
+  return Number(v.toPrecision(4)).toString();
 }
 
 function fmt(v: number | undefined): string {
