@@ -123,4 +123,10 @@ describe('x86kit disasm', () => {
       expect(r.err).toMatch(/^x86kit: (OPTION_INVALID|IMAGE_NOT_FOUND|OPTION_MISSING): /);
     }
   });
+
+  test('a directory is named as such, not as a missing file', async () => {
+    const r = await run('disasm', tmp);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe(`x86kit: IMAGE_NOT_FOUND: ${tmp}: not a regular file (a directory?)\n`);
+  });
 });

@@ -198,7 +198,8 @@ export const disasmCommand: CommandModule = {
           regions = [{ name: 'input', bytes: parseHexBytes(opts.hex), ip, bitness: bitness ?? 64 }];
         } else {
           if (file === undefined) throw new OptionError('OPTION_MISSING', 'give --hex "<bytes>" or a file to disassemble');
-          if (!existsSync(file) || !statSync(file).isFile()) throw new GuestImageError('IMAGE_NOT_FOUND', `${file}: no such file`);
+          if (!existsSync(file)) throw new GuestImageError('IMAGE_NOT_FOUND', `${file}: no such file`);
+          if (!statSync(file).isFile()) throw new GuestImageError('IMAGE_NOT_FOUND', `${file}: not a regular file (a directory?)`);
           const data = new Uint8Array(readFileSync(file));
           const isElf = data.length >= 4 && data[0] === 0x7f && data[1] === 0x45 && data[2] === 0x4c && data[3] === 0x46;
           if (isElf && opts.raw !== true) {
