@@ -100,3 +100,20 @@ describe('x87 status word details', () => {
     expect(cpu.fpu.statusWord()).toBe(sw);
   });
 });
+
+describe('x87 source-operand exceptions', () => {
+  const FLD_M80 = [0xdb, 0x2e, 0x00, 0x20], FMUL = [0xd8, 0xc9]; // fld tword [0x2000]; fmul st0, st1
+  it('an unnormal operand is invalid (IE, masked: the indefinite), not a number', () => {
+    const { bus, cpu } = machine([...FNINIT, ...FLD1, ...FLD_M80, ...FMUL, HLT]);
+    bus.write32(0x2004, 0x40000000); bus.write16(0x2008, 0x3fff); // integer bit clear: unnormal
+    expect(run(cpu)).toBe(-1);
+    expect(cpu.fpu.statusWord() & 0x3f).toBe(IE);
+    expect(image(cpu, 0)).toEqual(INDEFINITE);
+  });
+  it('a denormal operand raises DE and the operation goes on when it is masked', () => {
+    const { bus, cpu } = machine([...FNINIT, ...FLD1, ...FLD_M80, ...FMUL, HLT]);
+    bus.write32(0x2000, 1); // exponent 0, significand 1: the smallest denormal
+    expect(run(cpu)).toBe(-1);
+    expect(cpu.fpu.statusWord() & 0x3f & ~PE).toBe(2);
+  });
+});

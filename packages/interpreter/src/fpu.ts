@@ -9,7 +9,7 @@
 import { Cr0, Exc, Rflags } from '@x86kit/core';
 import type { Cpu } from './cpu.js';
 
-const IE = 1, ZE = 4, OE = 8, UE = 16, PE = 32, SF = 64, ES = 128;
+const IE = 1, DE = 2, ZE = 4, OE = 8, UE = 16, PE = 32, SF = 64, ES = 128;
 const C0 = 1 << 8, C1 = 1 << 9, C2 = 1 << 10, C3 = 1 << 14;
 const TAG_EMPTY = 3;
 
@@ -118,6 +118,16 @@ export class Fpu {
   }
   private static tagOf(v: number): number { return v === 0 ? 1 : Number.isFinite(v) ? 0 : 2; }
   isEmpty(i: number): boolean { return this.tags[(this.top + i) & 7] === TAG_EMPTY; }
+  /** ST(i) holds an unsupported 80-bit encoding (exponent ≠ 0 with the integer bit clear). */
+  isUnsupported(i: number): boolean {
+    const p = (this.top + i) & 7;
+    return this.tags[p] !== TAG_EMPTY && this.rawValid[p] !== 0 && (this.rawSe[p] & 0x7fff) !== 0 && this.rawHi[p] >= 0;
+  }
+  /** ST(i) holds an 80-bit denormal or pseudo-denormal (exponent 0, significand ≠ 0). */
+  isDenormal(i: number): boolean {
+    const p = (this.top + i) & 7;
+    return this.tags[p] !== TAG_EMPTY && this.rawValid[p] !== 0 && (this.rawSe[p] & 0x7fff) === 0 && (this.rawLo[p] | this.rawHi[p]) !== 0;
+  }
   /** ST(i); an empty register reads as NaN, which gives the masked stack-underflow response. */
   st(i: number): number { const p = (this.top + i) & 7; return this.tags[p] === TAG_EMPTY ? NaN : this.regs[p]; }
   setSt(i: number, v: number): void { const p = (this.top + i) & 7; this.regs[p] = v; this.tags[p] = Fpu.tagOf(v); this.rawValid[p] = 0; }
@@ -184,12 +194,20 @@ export class Fpu {
 
 // ---- conversions ------------------------------------------------------------------------------
 
-function readF32(c: Cpu, seg: number, off: number): number { u32[0] = c.rd32(seg, off); return f32[0]; }
+/** Set by {@link readF32}/{@link readF64}: the operand just read is a denormal (for #D). */
+let memDenormal = false;
+function readF32(c: Cpu, seg: number, off: number): number {
+  const b = c.rd32(seg, off);
+  u32[0] = b;
+  memDenormal = (b & 0x7f800000) === 0 && (b & 0x7fffff) !== 0;
+  return f32[0];
+}
 function readF64(c: Cpu, seg: number, off: number): number {
   c.segAddr(seg, off, 8, false); // the whole operand is limit-checked before any byte is read
   if (c.fault) return 0;
   const lo = c.rd32(seg, off), hi = c.rd32(seg, c.eaPlus(4));
   u32[0] = lo; u32[1] = hi;
+  memDenormal = (hi & 0x7ff00000) === 0 && ((hi & 0xfffff) | lo) !== 0;
   return f64[0];
 }
 /** The 80-bit image read by the last {@link readF80}. */
@@ -228,8 +246,9 @@ function encodeF80(v: number): void {
 }
 /** Decode an 80-bit image to the nearest float64 (unsupported encodings and NaNs give NaN). */
 export function decodeF80(lo: number, hi: number, se: number): number {
-  lo >>>= 0; hi >>>= 0;
   const sign = (se & 0x8000) !== 0 ? -1 : 1, exp = se & 0x7fff;
+  if (exp !== 0 && (hi | 0) >= 0) return NaN; // unnormal, pseudo-NaN/infinity: unsupported, read as NaN
+  lo >>>= 0; hi >>>= 0;
   if (exp === 0x7fff) return (hi & 0x7fffffff) === 0 && lo === 0 ? sign * Infinity : NaN;
   const mant = hi * 4294967296 + lo; // 64-bit mantissa (rounded to double)
   if (mant === 0) return sign * 0;
@@ -287,6 +306,22 @@ function roundRc(fpu: Fpu, v: number): number {
 }
 
 // ---- arithmetic ----------------------------------------------------------------------------------
+
+/**
+ * Source-operand checks of arithmetic and compares: an unsupported 80-bit encoding (unnormal,
+ * pseudo-NaN, pseudo-infinity: integer bit clear with a non-zero exponent) is an invalid
+ * operand (#IA; masked, the result is the indefinite: such values read as NaN); otherwise a
+ * denormal source (80-bit exponent 0 with a non-zero significand, or a denormal m32/m64) raises
+ * #D unless the other operand is a NaN (Intel SDM Vol. 1, 8.5.1.2 and 8.5.2). `ra`/`rb`: the
+ * ST index of each source, −1 for the m32/m64 just read, −2 for an integer. Returns true when
+ * the raised exception is unmasked (nothing is stored).
+ */
+function sourceChecks(fpu: Fpu, a: number, b: number, ra: number, rb: number): boolean {
+  if ((ra >= 0 && fpu.isUnsupported(ra)) || (rb >= 0 && fpu.isUnsupported(rb))) return fpu.exc(IE);
+  const den = (ra >= 0 && fpu.isDenormal(ra)) || (rb >= 0 ? fpu.isDenormal(rb) : rb === -1 && memDenormal);
+  if (!den || Number.isNaN(a) || Number.isNaN(b)) return false;
+  return fpu.exc(DE);
+}
 
 function arith(fpu: Fpu, op: number, a: number, b: number): number {
   // op: 0 add, 1 mul, 4 sub (a-b), 5 subr (b-a), 6 div (a/b), 7 divr (b/a)
@@ -455,6 +490,7 @@ function x87Exec(c: Cpu, op: number): void {
         if (op === 0xd8) b = fpu.st(rm); else { b = fpu.st(0); dstI = rm; }
       }
       const a = mem || op === 0xd8 ? fpu.st(0) : fpu.st(rm);
+      if (sourceChecks(fpu, a, b, mem || op === 0xd8 ? 0 : rm, mem ? -1 : op === 0xd8 ? rm : 0)) return;
       if (reg === 2 || reg === 3) { compare(fpu, fpu.st(0), mem || op === 0xd8 ? b : fpu.st(rm), false); if (reg === 3) fpu.pop(); return; }
       let k = reg;
       if (!mem && op === 0xdc) k = reg === 4 ? 5 : reg === 5 ? 4 : reg === 6 ? 7 : reg === 7 ? 6 : reg; // DC reg forms swap R
@@ -578,6 +614,7 @@ function x87Exec(c: Cpu, op: number): void {
       if (mem) {
         const b = op === 0xda ? c.rd32(c.eaSeg, c.eaOff) | 0 : (c.rd16(c.eaSeg, c.eaOff) << 16) >> 16;
         if (c.fault || !fpu.need(0)) return;
+        if (sourceChecks(fpu, fpu.st(0), b, 0, -2)) return;
         if (reg === 2 || reg === 3) { compare(fpu, fpu.st(0), b, false); if (reg === 3) fpu.pop(); return; }
         const before = fpu.status;
         const r = arith(fpu, reg, fpu.st(0), b);
@@ -594,6 +631,7 @@ function x87Exec(c: Cpu, op: number): void {
       if (reg === 3) { if (rm !== 1) { c.ud(); return; } if (!fpu.need(0) || !fpu.need(1)) return; compare(fpu, fpu.st(0), fpu.st(1), false); fpu.pop(); fpu.pop(); return; }
       if (reg === 2) { c.ud(); return; }
       if (!fpu.need(0) || !fpu.need(rm)) return;
+      if (sourceChecks(fpu, fpu.st(rm), fpu.st(0), rm, 0)) return;
       const k = reg === 4 ? 5 : reg === 5 ? 4 : reg === 6 ? 7 : reg === 7 ? 6 : reg;
       const before = fpu.status;
       const r = arith(fpu, k, fpu.st(rm), fpu.st(0));
