@@ -16,6 +16,8 @@ import {
 import { LazyFlags } from './flags.js';
 import { RunStatus, InsnClass, INSN_CLASS_COUNT, ExitKind } from './constants.js';
 import { pickHandler } from './exec.js';
+import { FastOp, addRR, subRR, logicSet, jump, callRel, retNear, ea } from './handlers.js';
+import { inc, dec } from './alu.js';
 import { deliverProtected, type EventKind, EventType } from './system.js';
 import { type CpuProfile, CPU_PROFILES } from './profiles.js';
 import { Mmu, Access } from '@x86kit/mmu';
@@ -1112,21 +1114,57 @@ export class Cpu extends LazyFlags implements CodeWriteObserver {
         if (slot === 0 || !cp.valid) break events;
         const d = cp.insns[slot];
         if (eip + d.len - 1 > this.csLimit) break events;
-        this.startEip = eip;
-        this.cur = d;
-        this.opcode = d.opcode;
+        // startEip/cur/opcode are set by the generic adapter (and below on a fault) only
         this.eip = eip + d.len;
         n++;
-        d.exec(this, d);
+        // the hottest plain forms inline (same helpers as their handlers in handlers.ts)
+        const g = this.r;
+        switch (d.fast) {
+          case FastOp.AddRR: addRR(this, d.ra, g[d.rb] >>> 0); break;
+          case FastOp.AddRI: addRR(this, d.ra, d.imm >>> 0); break;
+          case FastOp.SubRR: subRR(this, d.ra, g[d.rb] >>> 0, true); break;
+          case FastOp.SubRI: subRR(this, d.ra, d.imm >>> 0, true); break;
+          case FastOp.CmpRR: subRR(this, d.ra, g[d.rb] >>> 0, false); break;
+          case FastOp.CmpRI: subRR(this, d.ra, d.imm >>> 0, false); break;
+          case FastOp.XorRR: { const r = g[d.ra] ^ g[d.rb]; g[d.ra] = r; logicSet(this, r); break; }
+          case FastOp.XorRI: { const r = g[d.ra] ^ d.imm; g[d.ra] = r; logicSet(this, r); break; }
+          case FastOp.AndRR: { const r = g[d.ra] & g[d.rb]; g[d.ra] = r; logicSet(this, r); break; }
+          case FastOp.AndRI: { const r = g[d.ra] & d.imm; g[d.ra] = r; logicSet(this, r); break; }
+          case FastOp.OrRR: { const r = g[d.ra] | g[d.rb]; g[d.ra] = r; logicSet(this, r); break; }
+          case FastOp.OrRI: { const r = g[d.ra] | d.imm; g[d.ra] = r; logicSet(this, r); break; }
+          case FastOp.TestRR: logicSet(this, g[d.ra] & g[d.rb]); break;
+          case FastOp.TestRI: logicSet(this, g[d.ra] & d.imm); break;
+          case FastOp.MovRR: g[d.ra] = g[d.rb]; break;
+          case FastOp.MovRI: g[d.ra] = d.imm | 0; break;
+          case FastOp.IncR: g[d.ra] = inc(this, g[d.ra] >>> 0, 4) | 0; break;
+          case FastOp.DecR: g[d.ra] = dec(this, g[d.ra] >>> 0, 4) | 0; break;
+          case FastOp.Jcc: if (this.cond(d.cc)) jump(this, d, this.eip + d.imm); break;
+          case FastOp.Jmp: jump(this, d, this.eip + d.imm); break;
+          case FastOp.Call: callRel(this, d); break;
+          case FastOp.Ret: retNear(this, d); break;
+          case FastOp.PushR: this.push(4, g[d.ra]); break;
+          case FastOp.PopR: { const v = this.pop(4); if (!this.fault) g[d.ra] = v | 0; break; }
+          case FastOp.Load: { const v = this.rd32(d.eaSeg, ea(this, d)); if (!this.fault) g[d.ra] = v | 0; break; }
+          case FastOp.Store: this.wr32(d.eaSeg, ea(this, d), g[d.rb]); break;
+          case FastOp.Lea: g[d.ra] = ea(this, d) | 0; break;
+          default: d.exec(this, d);
+        }
         if (this.fault || this.pendingExit) {
+          this.startEip = eip; this.cur = d; this.opcode = d.opcode;
           if (!this.completeFault()) { this.fastStatus = this.pendingExit ? this.takeExit() : this.tripleFault(); break events; }
           continue events;
         }
+        if (d.plain !== 0) {
+          this.instret++;
+          if (n >= budget) break events;
+          if (this.mmioTouched) break; // MMIO may have changed the interrupt state
+          continue;
+        }
+        // other instructions may change anything: back to the event checks
         if (this.repeat) this.repeat = false;
         else this.instret++;
         if (n >= budget) break events;
-        // MMIO may have changed the interrupt state; other instructions may change anything
-        if (d.plain === 0 || this.mmioTouched) break;
+        break;
       }
       this.mmioTouched = false;
       if (this.state.halted) { this.fastStatus = RunStatus.Halted; break; }

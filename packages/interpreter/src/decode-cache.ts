@@ -66,6 +66,15 @@ export class DecodedInsn {
    * run loop may skip the event checks after it.
    */
   plain = 0;
+  /**
+   * Inline case of the run loop's switch for the hottest plain forms ({@link FastOp} in
+   * handlers.ts; 0 = call {@link exec}), with its register operands as indices into the GPR
+   * array (`2 * n`) and, for Jcc, the condition.
+   */
+  fast = 0;
+  ra = 0;
+  rb = 0;
+  cc = 0;
   /** 1 when decoding stopped for a reason the CPU reports as #GP(0) (longer than 15 bytes). */
   tooLong = 0;
   /** The next record in the same page when this one falls through (filled lazily), or null. */
@@ -130,6 +139,7 @@ export function fillRecord(
   d.next = null;
   d.tooLong = 0;
   d.plain = 0;
+  d.fast = 0; d.ra = 0; d.rb = 0; d.cc = 0;
   const def = code32 ? 4 : 2;
   let os = def, as = def, seg = -1, rep = 0, lock = false;
   let p = 0;

@@ -18,7 +18,7 @@ import { registerMmx } from './mmx.js';
 import { registerFxsave } from './fxsave.js';
 import { Code } from '@x86kit/decoder';
 import type { DecodedInsn, InsnHandler } from './decode-cache.js';
-import { REG_FORM, MEM_FORM } from './handlers.js';
+import { REG_FORM, MEM_FORM, assignFast } from './handlers.js';
 
 /** Handler signature: one per table. */
 export type Handler = (c: Cpu) => void;
@@ -1106,6 +1106,7 @@ registerFxsave(OPS); // FXSAVE/FXRSTOR (fxsave.ts): 0F AE /0 /1
  * `c.imm2`) from there; none of them fetches instruction bytes.
  */
 export function execGeneric(c: Cpu, d: DecodedInsn): void {
+  c.cur = d; c.opcode = d.opcode; c.startEip = c.eip - d.len;
   c.os = d.os; c.as = d.as; c.segOvr = d.segOvr; c.rep = d.rep; c.lock = d.lock;
   c.mod = d.mod; c.reg = d.reg; c.rm = d.rm; c.imm = d.imm; c.imm2 = d.imm2;
   OPS[d.opcode](c);
@@ -1141,6 +1142,6 @@ export function pickHandler(d: DecodedInsn): InsnHandler {
   if (d.code === Code.INVALID) return execInvalid;
   if (d.lock && !lockAllowed(d)) return execInvalid;
   const h = specialise ? (d.mod === 3 ? REG_FORM : MEM_FORM)[d.code] : undefined;
-  if (h !== undefined) { d.plain = 1; return h; }
+  if (h !== undefined) { d.plain = 1; assignFast(d); return h; }
   return CODE_HANDLERS[d.code] ?? execGeneric;
 }

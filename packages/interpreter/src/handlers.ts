@@ -18,6 +18,37 @@ import type { DecodedInsn, InsnHandler } from './decode-cache.js';
 import { alu, inc, dec, shift } from './alu.js';
 import { LazyOp } from './constants.js';
 
+/**
+ * Inline cases of the run loop (`Cpu.runFast`) for the hottest plain forms: the loop switches on
+ * `DecodedInsn.fast` and calls the same helpers as the closures below, saving the indirect call.
+ */
+export const FastOp = {
+  None: 0, AddRR: 1, AddRI: 2, SubRR: 3, SubRI: 4, CmpRR: 5, CmpRI: 6, XorRR: 7, XorRI: 8, AndRR: 9, AndRI: 10,
+  OrRR: 11, OrRI: 12, TestRR: 13, TestRI: 14, MovRR: 15, MovRI: 16, IncR: 17, DecR: 18, Jcc: 19, Jmp: 20,
+  Call: 21, Ret: 22, PushR: 23, PopR: 24, Load: 25, Store: 26, Lea: 27,
+} as const;
+
+/** Operand sources of a fast case: none, ModRM.rm, ModRM.reg, opcode bits 2:0, EAX. */
+const Src = { None: 0, Rm: 1, Reg: 2, Op: 3, Eax: 4 } as const;
+const FAST_REG: number[] = [];
+const FAST_MEM: number[] = [];
+function fast(table: number[], name: string, op: number, a: number, b: number, cc = 0): void {
+  const k = code(name);
+  if (k >= 0) table[k] = op | (a << 8) | (b << 12) | (cc << 16);
+}
+function srcIndex(d: DecodedInsn, src: number): number {
+  return src === Src.Rm ? 2 * d.rm : src === Src.Reg ? 2 * d.reg : src === Src.Op ? 2 * (d.opcode & 7) : 0;
+}
+/** Fill `d.fast`, `d.ra`, `d.rb`, `d.cc` of a record whose handler was specialised (decode time). */
+export function assignFast(d: DecodedInsn): void {
+  const e = (d.mod === 3 ? FAST_REG : FAST_MEM)[d.code];
+  if (e === undefined) return;
+  d.fast = e & 0xff;
+  d.ra = srcIndex(d, (e >>> 8) & 0xf);
+  d.rb = srcIndex(d, (e >>> 12) & 0xf);
+  d.cc = (e >>> 16) & 0xf;
+}
+
 /** Handlers of the register form (ModRM.mod = 3, or no ModRM), by `Code`. */
 export const REG_FORM: (InsnHandler | undefined)[] = [];
 /** Handlers of the memory form (ModRM.mod ≠ 3), by `Code`. */
@@ -32,7 +63,7 @@ function onMem(name: string, h: InsnHandler): void { const k = code(name); if (k
 function onBoth(name: string, h: InsnHandler): void { onReg(name, h); onMem(name, h); }
 
 /** Effective offset of the record's memory operand (base + index·scale + disp, wrapped to the address size). */
-function ea(c: Cpu, d: DecodedInsn): number {
+export function ea(c: Cpu, d: DecodedInsn): number {
   const g = c.r;
   let off = d.eaDisp;
   if (d.eaBase >= 0) off += g[2 * d.eaBase];
@@ -41,7 +72,7 @@ function ea(c: Cpu, d: DecodedInsn): number {
 }
 
 /** Near jump to `target` masked to the operand size, checking the CS limit in protected mode. */
-function jump(c: Cpu, d: DecodedInsn, target: number): void {
+export function jump(c: Cpu, d: DecodedInsn, target: number): void {
   if (d.os === 2) target &= 0xffff; else target >>>= 0;
   if (target > c.csLimit && c.pe) { c.gp(0); return; }
   c.eip = target;
@@ -52,17 +83,17 @@ function jump(c: Cpu, d: DecodedInsn, target: number): void {
 const ALU = ['Add', 'Or', 'Adc', 'Sbb', 'And', 'Sub', 'Xor', 'Cmp'];
 
 // dedicated register forms of the commonest operations (inline arithmetic, same lazy-flag record as `alu`)
-function addRR(c: Cpu, dst: number, b: number): void {
+export function addRR(c: Cpu, dst: number, b: number): void {
   const g = c.r, a = g[dst] >>> 0, r = (a + b) | 0;
   g[dst] = r;
   c.setLazy(LazyOp.Add, a, b, r, 31, -1);
 }
-function subRR(c: Cpu, dst: number, b: number, store: boolean): void {
+export function subRR(c: Cpu, dst: number, b: number, store: boolean): void {
   const g = c.r, a = g[dst] >>> 0, r = (a - b) | 0;
   if (store) g[dst] = r;
   c.setLazy(LazyOp.Sub, a, b, r, 31, -1);
 }
-function logicSet(c: Cpu, r: number): void {
+export function logicSet(c: Cpu, r: number): void {
   c.setLazy(LazyOp.Logic, 0, 0, r, 31, -1);
 }
 
@@ -194,7 +225,7 @@ for (const form of ['_rel8_16', '_rel8_32', '_rel16', '_rel32_32']) {
 const jmpRel: InsnHandler = (c, d) => { jump(c, d, c.eip + d.imm); };
 for (const n of ['Jmp_rel8_16', 'Jmp_rel8_32', 'Jmp_rel16', 'Jmp_rel32_32']) onBoth(n, jmpRel);
 
-const callRel: InsnHandler = (c, d) => {
+export const callRel: InsnHandler = (c, d) => {
   const ret = c.eip, os = d.os;
   const target = os === 2 ? (ret + d.imm) & 0xffff : (ret + d.imm) >>> 0;
   if (target > c.csLimit && c.pe) { c.gp(0); return; }
@@ -204,7 +235,7 @@ const callRel: InsnHandler = (c, d) => {
 onBoth('Call_rel16', callRel);
 onBoth('Call_rel32_32', callRel);
 
-const retNear: InsnHandler = (c, d) => {
+export const retNear: InsnHandler = (c, d) => {
   const os = d.os, sp = c.getSp();
   const t = os === 2 ? c.rd16(Seg.SS, sp) : c.rd32(Seg.SS, sp);
   if (c.fault) return;
@@ -214,3 +245,38 @@ const retNear: InsnHandler = (c, d) => {
 };
 onBoth('Retnd', retNear);
 onBoth('Retnw', retNear);
+
+// ---- fast cases of the run loop ------------------------------------------------------------------
+
+for (const [n, rr, ri] of [['Add', FastOp.AddRR, FastOp.AddRI], ['Sub', FastOp.SubRR, FastOp.SubRI], ['Cmp', FastOp.CmpRR, FastOp.CmpRI],
+  ['Xor', FastOp.XorRR, FastOp.XorRI], ['And', FastOp.AndRR, FastOp.AndRI], ['Or', FastOp.OrRR, FastOp.OrRI]] as const) {
+  fast(FAST_REG, `${n}_rm32_r32`, rr, Src.Rm, Src.Reg);
+  fast(FAST_REG, `${n}_r32_rm32`, rr, Src.Reg, Src.Rm);
+  fast(FAST_REG, `${n}_rm32_imm32`, ri, Src.Rm, Src.None);
+  fast(FAST_REG, `${n}_rm32_imm8`, ri, Src.Rm, Src.None);
+  fast(FAST_REG, `${n}_EAX_imm32`, ri, Src.Eax, Src.None);
+  fast(FAST_MEM, `${n}_EAX_imm32`, ri, Src.Eax, Src.None);
+}
+fast(FAST_REG, 'Test_rm32_r32', FastOp.TestRR, Src.Rm, Src.Reg);
+fast(FAST_REG, 'Test_rm32_imm32', FastOp.TestRI, Src.Rm, Src.None);
+fast(FAST_REG, 'Mov_rm32_r32', FastOp.MovRR, Src.Rm, Src.Reg);
+fast(FAST_REG, 'Mov_r32_rm32', FastOp.MovRR, Src.Reg, Src.Rm);
+for (const t of [FAST_REG, FAST_MEM]) {
+  fast(t, 'Mov_r32_imm32', FastOp.MovRI, Src.Op, Src.None);
+  fast(t, 'Inc_r32', FastOp.IncR, Src.Op, Src.None);
+  fast(t, 'Dec_r32', FastOp.DecR, Src.Op, Src.None);
+  fast(t, 'Push_r32', FastOp.PushR, Src.Op, Src.None);
+  fast(t, 'Pop_r32', FastOp.PopR, Src.Op, Src.None);
+  for (const form of ['_rel8_16', '_rel8_32', '_rel16', '_rel32_32']) {
+    for (let cc = 0; cc < 16; cc++) fast(t, CC[cc] + form, FastOp.Jcc, Src.None, Src.None, cc);
+  }
+  for (const n of ['Jmp_rel8_16', 'Jmp_rel8_32', 'Jmp_rel16', 'Jmp_rel32_32']) fast(t, n, FastOp.Jmp, Src.None, Src.None);
+  for (const n of ['Call_rel16', 'Call_rel32_32']) fast(t, n, FastOp.Call, Src.None, Src.None);
+  for (const n of ['Retnd', 'Retnw']) fast(t, n, FastOp.Ret, Src.None, Src.None);
+}
+fast(FAST_REG, 'Mov_rm32_imm32', FastOp.MovRI, Src.Rm, Src.None);
+fast(FAST_REG, 'Inc_rm32', FastOp.IncR, Src.Rm, Src.None);
+fast(FAST_REG, 'Dec_rm32', FastOp.DecR, Src.Rm, Src.None);
+fast(FAST_MEM, 'Mov_r32_rm32', FastOp.Load, Src.Reg, Src.None);
+fast(FAST_MEM, 'Mov_rm32_r32', FastOp.Store, Src.None, Src.Reg);
+fast(FAST_MEM, 'Lea_r32_m', FastOp.Lea, Src.Reg, Src.None);
