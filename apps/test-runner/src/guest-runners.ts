@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
+import { runMultibootOnV86, v86Availability } from '@x86kit/bench';
 import { OptionError } from '@x86kit/core';
 import { Cpu } from '@x86kit/interpreter';
 import { Machine, StopReason, loadGuestImage, pcDevices, pcE820, type CpuFactory } from '@x86kit/machine';
@@ -98,7 +99,33 @@ export const machineGuestRunner: GuestRunner = {
   },
 };
 
-const RUNNERS: GuestRunner[] = [machineGuestRunner, qemuGuestRunner];
+/**
+ * v86 (npm, the benchmark anchor of `@x86kit/bench`) with its own Multiboot loader, its
+ * x86→wasm JIT, 128 MiB and `acpi` on (so it has a local APIC and an I/O APIC, like QEMU's pc).
+ * A write to port 0xF4 ends the run with QEMU's status `(value << 1) | 1`. Multiboot kernels only;
+ * `-smp` and `extra_params` are ignored. v86 0.5's Multiboot information has no
+ * mem_lower/mem_upper, so guests that check them fail that check.
+ */
+export const v86GuestRunner: GuestRunner = {
+  name: 'v86',
+  unavailable: () => {
+    const a = v86Availability();
+    return a.available ? null : a.reason;
+  },
+  async run(req: GuestRunRequest): Promise<GuestRunResult> {
+    const name = basename(req.image);
+    const r = await runMultibootOnV86({
+      image: new Uint8Array(readFileSync(req.image)), cmdline: req.append === '' ? name : `${name} ${req.append}`,
+      memorySize: MACHINE_RAM, acpi: true, timeoutMs: req.timeoutSec * 1000,
+    });
+    const serial = String.fromCharCode(...r.marks.map((m) => m.byte));
+    if (r.crashed !== null) return { exitStatus: null, serial: `${serial}\n[v86 crashed: ${r.crashed}]`, timedOut: false };
+    if (r.timedOut) return { exitStatus: null, serial, timedOut: true };
+    return { exitStatus: ((r.exitValue ?? 0) << 1) | 1, serial, timedOut: false };
+  },
+};
+
+const RUNNERS: GuestRunner[] = [machineGuestRunner, qemuGuestRunner, v86GuestRunner];
 
 /** Add or replace a runner (tests; in-process runs only). */
 export function registerGuestRunner(r: GuestRunner): void {

@@ -33,5 +33,5 @@ export { checkDecoderVector, checkMemoryVector, vectorSkipReason } from './suite
 export { siliconSuite } from './suites/silicon.js';
 export { SiliconInterpreterRunner, INTEGER_CATEGORIES } from './engines/silicon-interpreter.js';
 export { InterpreterEngine, InterpreterStepEngine } from './engines/interpreter.js';
-export { machineGuestRunner, qemuGuestRunner, guestRunner, registerGuestRunner, type GuestRunner, type GuestRunRequest, type GuestRunResult } from './guest-runners.js';
+export { machineGuestRunner, qemuGuestRunner, v86GuestRunner, guestRunner, registerGuestRunner, type GuestRunner, type GuestRunRequest, type GuestRunResult } from './guest-runners.js';
 export { stepEngineFactory, registerStepEngine, type StepEngineFactory } from './step-engines.js';

@@ -8,6 +8,15 @@ import { runMultibootOnV86, v86Availability } from './v86.js';
 const avail = v86Availability();
 
 describe('v86 anchor', () => {
+  test.skipIf(!avail.available)('a guest that never ends times out with the output so far', async () => {
+    // bench-loops with a huge round count: markers keep coming, the end marker never does in time.
+    const params = { aluIterations: 1000, memcopyIterations: 1000, callretIterations: 1000, rounds: 1000 };
+    const r = await runMultibootOnV86({ image: benchLoopsImage(params), endByte: 0xff, timeoutMs: 300 });
+    expect(r.timedOut).toBe(true);
+    expect(r.exitValue).toBeNull();
+    expect(r.marks.length).toBeGreaterThan(0);
+  });
+
   test('X86KIT_SKIP_V86=1 reports v86 unavailable with the reason', () => {
     const before = process.env.X86KIT_SKIP_V86;
     process.env.X86KIT_SKIP_V86 = '1';
@@ -22,8 +31,9 @@ describe('v86 anchor', () => {
   test.skipIf(!avail.available)('boots the bench-loops guest and counts the same instructions per round', async () => {
     const params = { aluIterations: 2000, memcopyIterations: 1000, callretIterations: 1500, rounds: 2 };
     for (const jit of [true, false]) {
-      const { marks, exitValue } = await runMultibootOnV86({ image: benchLoopsImage(params), jit, endByte: MARK_END_OF_RUN, timeoutMs: 30_000 });
+      const { marks, exitValue, timedOut } = await runMultibootOnV86({ image: benchLoopsImage(params), jit, endByte: MARK_END_OF_RUN, timeoutMs: 30_000 });
       expect(exitValue).toBeNull();
+      expect(timedOut).toBe(false);
       const timings = parseBenchLoopsMarks(marks, params);
       expect(timings).toHaveLength(2 * BENCH_LOOPS.length);
       for (const t of timings) {
@@ -39,7 +49,8 @@ describe('v86 anchor', () => {
 
   test.skipIf(!avail.available)('a guest that exits through port 0xF4 ends the run with its value, as under QEMU', async () => {
     const image = new Uint8Array(readFileSync(join(workspaceRoot(), 'guests/bin/hello.elf')));
-    const { marks, exitValue } = await runMultibootOnV86({ image, cmdline: 'hello.elf', timeoutMs: 30_000 });
+    const { marks, exitValue, timedOut } = await runMultibootOnV86({ image, cmdline: 'hello.elf', timeoutMs: 30_000 });
+    expect(timedOut).toBe(false);
     const text = String.fromCharCode(...marks.map((m) => m.byte));
     expect(text).toContain('PASS: multiboot magic in EAX');
     const summary = /SUMMARY: (\d+) passed, (\d+) failed\n$/.exec(text);

@@ -52,8 +52,10 @@ export interface V86RunOptions {
   readonly jit?: boolean;
   /** The run is also complete when the guest writes this byte to COM1. */
   readonly endByte?: number;
-  /** Give up after this much host time (default 120 s). */
+  /** Give up after this much host time (default 120 s); the result then has `timedOut`. */
   readonly timeoutMs?: number;
+  /** v86's `acpi` option: ACPI tables plus local APIC and I/O APIC (default false). */
+  readonly acpi?: boolean;
 }
 
 /** What {@link runMultibootOnV86} saw. */
@@ -65,11 +67,26 @@ export interface V86RunResult {
    * `(value << 1) | 1`), or null when the run ended at `endByte`.
    */
   readonly exitValue: number | null;
+  /** The run hit `timeoutMs` before either end condition. */
+  readonly timedOut: boolean;
+  /**
+   * v86 itself failed (its Rust core panics on some paths it does not implement, e.g. a task
+   * switch that needs #NP): the message, and the run ended there. Null otherwise.
+   */
+  readonly crashed: string | null;
 }
 
-/** v86 internals used to take over port 0xF4 (present in the 0.5 builds; checked at run time). */
+/**
+ * v86 internals used to take over port 0xF4 and to contain a crash of its main loop (present
+ * in the 0.5 builds; each is checked at run time and skipped when absent).
+ */
 interface V86Internals {
-  v86?: { cpu?: { io?: { register_write?: (port: number, device: object, w8: (v: number) => void, w16: (v: number) => void, w32: (v: number) => void) => void } } };
+  v86?: {
+    cpu?: { io?: { register_write?: (port: number, device: object, w8: (v: number) => void, w16: (v: number) => void, w32: (v: number) => void) => void } };
+    do_tick?: () => void;
+    running?: boolean;
+    bus?: { send?: (event: string) => void };
+  };
 }
 
 /**
@@ -79,7 +96,9 @@ interface V86Internals {
  *
  * v86 answers a write to port 0xF4 of a Multiboot guest by logging and throwing out of its
  * main loop (its own test harness convention); this function takes the port over instead and
- * ends the run there, like QEMU's isa-debug-exit. The instance is destroyed afterwards.
+ * ends the run there, like QEMU's isa-debug-exit. A run that reaches neither end within
+ * `timeoutMs` resolves with `timedOut` and the output so far, and one where v86 itself fails
+ * resolves with `crashed`. The instance is destroyed afterwards.
  */
 export async function runMultibootOnV86(options: V86RunOptions): Promise<V86RunResult> {
   const avail = v86Availability();
@@ -91,22 +110,41 @@ export async function runMultibootOnV86(options: V86RunOptions): Promise<V86RunR
     multiboot: { buffer },
     memory_size: options.memorySize ?? 32 << 20,
     disable_jit: options.jit === false,
+    acpi: options.acpi === true,
     autostart: true,
     ...(options.cmdline !== undefined ? { cmdline: options.cmdline } : {}),
   });
   const marks: SerialMark[] = [];
   let exitValue: number | null = null;
+  let timedOut = false;
+  let crashed: string | null = null;
   const timeoutMs = options.timeoutMs ?? 120_000;
   try {
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`v86: the run did not end after ${timeoutMs} ms (${marks.length} serial bytes seen)`)), timeoutMs);
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => { timedOut = true; resolve(); }, timeoutMs);
       const done = (): void => {
         clearTimeout(timer);
-        void emulator.stop();
+        if (crashed === null) void emulator.stop();
         resolve();
       };
       emulator.add_listener('emulator-ready', () => {
-        const cpu = (emulator as unknown as V86Internals).v86?.cpu;
+        const main = (emulator as unknown as V86Internals).v86;
+        if (main?.do_tick !== undefined) {
+          // An exception out of v86's main loop would otherwise escape from a setImmediate
+          // callback and end the host process.
+          const tick = main.do_tick.bind(main);
+          main.do_tick = (): void => {
+            try {
+              tick();
+            } catch (e) {
+              crashed = e instanceof Error ? e.message : String(e);
+              main.running = false;
+              main.bus?.send?.('emulator-stopped');
+              done();
+            }
+          };
+        }
+        const cpu = main?.cpu;
         const io = cpu?.io;
         if (cpu === undefined || io?.register_write === undefined) return; // a guest write to 0xF4 then throws inside v86
         const onExit = (v: number): void => {
@@ -126,5 +164,5 @@ export async function runMultibootOnV86(options: V86RunOptions): Promise<V86RunR
   } finally {
     await emulator.destroy();
   }
-  return { marks, exitValue };
+  return { marks, exitValue, timedOut, crashed };
 }
