@@ -16,24 +16,30 @@
  *   access memory), the segment register is read outside 64-bit mode (in 64-bit mode only FS/GS,
  *   whose base is not 0), and the location is accessed with the operand's access.
  *
- * Not modelled yet (known gap, see the README): implicit operands (the stack pointer and stack
- * memory of PUSH/POP/CALL/RET/ENTER/LEAVE, RSI/RDI/RCX of string instructions, RAX/RDX of
- * MUL/DIV/CPUID…, x87 stack registers, flags registers), which iced's `InstructionInfoFactory`
- * also reports.
+ * - the implicit stack access of PUSH/POP (not PUSHA/PUSHF…), near CALL and near RET.
+ *
+ * Not modelled yet (known gap, see the README): other implicit operands (far CALL/RET, ENTER/
+ * LEAVE, PUSHA/POPA, PUSHF/POPF, RSI/RDI/RCX of string instructions, RAX/RDX of MUL/DIV/CPUID…,
+ * x87 stack registers), which iced's `InstructionInfoFactory` also reports.
  */
 import { opAccess, OpAccess } from './info.js';
 import { EncodingKind, type Instruction, OpKind } from './instruction.js';
 import { Register } from './register.js';
-import { Code, codeNames, Mnemonic } from './generated/enums.js';
+import { Code, codeNames, MemorySize, Mnemonic } from './generated/enums.js';
 
 /** Codes whose r/m operand is `r32m16`/`r64m16`: a register source is only read as 16 bits (LAR, LSL, LLDT, MOV Sreg, ...). */
 const READS_R16 = Uint8Array.from(codeNames, (n) => (/_r(32|64)m16/.test(n) ? 1 : 0));
+/** Stack operations with one implicit stack access: 1 push, 2 pop, 3 near call, 4 near return. */
+const STACK_OP = Uint8Array.from(codeNames, (n) =>
+  /^Push[wdq]?_/.test(n) ? 1 : /^Pop[wdq]?_/.test(n) ? 2 : /^Call_(rel|rm)/.test(n) ? 3 : /^Retn[wdq](_imm16)?$/.test(n) ? 4 : 0);
+/** XOR/SUB-style zeroing idioms: with both sources the same register the result is 0 whatever its value. */
+const ZERO_IDIOM = Uint8Array.from(codeNames, (n) => (/^(Sub|Xor)_r(m)?(8|16|32|64)_r(m)?(8|16|32|64)$|^(VEX_|EVEX_)?V?(p?xor[pd]?[sd]?|pxor[dq]?)_/i.test(n) ? 1 : 0));
 /** VBLENDMPS/PD, VPBLENDMB/W/D/Q: the opmask selects the source, every element is written. */
 const BLENDM = Uint8Array.from(codeNames, (n) => (/^EVEX_V(p?blendm)/.test(n) ? 1 : 0));
 
 /** Capacity of {@link UsedAccesses} (explicit operands never need more). */
 const MAX_REGS = 16;
-const MAX_MEMS = 2;
+const MAX_MEMS = 3;
 
 /** Registers and memory locations an instruction accesses; reuse one object for many calls. */
 export class UsedAccesses {
@@ -43,6 +49,8 @@ export class UsedAccesses {
   readonly regs = new Uint16Array(MAX_REGS);
   /** Access of each register ({@link OpAccess}). */
   readonly regAccess = new Uint8Array(MAX_REGS);
+  /** 1 if the register is an implicit operand (the stack pointer of a stack operation). */
+  readonly regImplicit = new Uint8Array(MAX_REGS);
   /** Number of valid memory entries. */
   memCount = 0;
   /** Effective segment, base, index ({@link Register}), scale, displacement (lo/hi, as in {@link Instruction}), size ({@link MemorySize}) and access of each memory location. */
@@ -54,6 +62,8 @@ export class UsedAccesses {
   readonly memDisplHi = new Int32Array(MAX_MEMS);
   readonly memSize = new Uint16Array(MAX_MEMS);
   readonly memAccess = new Uint8Array(MAX_MEMS);
+  /** 1 for the implicit stack slot of PUSH/POP/CALL/RET (base = the stack pointer, displacement = -size for pushes). */
+  readonly memImplicit = new Uint8Array(MAX_MEMS);
 }
 
 function isWrite(a: number): boolean {
@@ -83,7 +93,44 @@ function push(out: UsedAccesses, r: number, a: number, dedupe = true): void {
   if (out.regCount >= MAX_REGS) return;
   out.regs[out.regCount] = r;
   out.regAccess[out.regCount] = a;
+  out.regImplicit[out.regCount] = 0;
   out.regCount++;
+}
+
+/**
+ * The implicit stack access of PUSH/POP/near CALL/near RET (SDM Vol. 1 §6.2–6.4): SS is read
+ * outside 64-bit mode, the stack pointer is read and written, and one operand-size slot at
+ * [SP - size] is written (push, call) or at [SP] read (pop, ret). The stack-address size is taken
+ * to be the code size (SS.B is not known to a decoder).
+ */
+function addStack(out: UsedAccesses, insn: Instruction, op: number): void {
+  const bits = insn.bitness;
+  const sp = bits === 64 ? Register.RSP : bits === 32 ? Register.ESP : Register.SP;
+  if (bits !== 64) {
+    // One read of SS (shared with an explicit SS-relative memory operand; separate from POP SS's write).
+    let seen = false;
+    for (let i = 0; i < out.regCount; i++) if (out.regs[i] === Register.SS && out.regAccess[i] === OpAccess.Read) seen = true;
+    if (!seen) push(out, Register.SS, OpAccess.Read, false);
+  }
+  if (out.regCount < MAX_REGS) {
+    out.regs[out.regCount] = sp;
+    out.regAccess[out.regCount] = OpAccess.ReadWrite;
+    out.regImplicit[out.regCount] = 1;
+    out.regCount++;
+  }
+  if (out.memCount >= MAX_MEMS) return;
+  const size = insn.operandSize >> 3;
+  const m = out.memCount++;
+  const down = op === 1 || op === 3;
+  out.memSegment[m] = Register.SS;
+  out.memBase[m] = sp;
+  out.memIndex[m] = Register.None;
+  out.memScale[m] = 1;
+  out.memDisplLo[m] = down ? (bits === 16 ? 0x10000 - size : -size) : 0;
+  out.memDisplHi[m] = down && bits === 64 ? -1 : 0;
+  out.memSize[m] = size === 2 ? MemorySize.UInt16 : size === 4 ? MemorySize.UInt32 : MemorySize.UInt64;
+  out.memAccess[m] = down ? OpAccess.Write : OpAccess.Read;
+  out.memImplicit[m] = 1;
 }
 
 /** A 16/32/64-bit GPR narrowed to `bits` (only ever narrower). */
@@ -129,10 +176,18 @@ export function usedAccesses(insn: Instruction, out: UsedAccesses = new UsedAcce
   const n = insn.opCount;
   const code = insn.code;
   const masked = insn.opMask !== Register.None;
+  // Zeroing idiom (`xor eax, eax`, `vpxor xmm1, xmm2, xmm2`): the sources are not read and the
+  // destination is only written (the result does not depend on them).
+  let zeroIdiom = false;
+  if (ZERO_IDIOM[code] === 1 && n >= 2 && insn.opKinds[n - 1] === OpKind.Register && insn.opKinds[n - 2] === OpKind.Register &&
+    insn.opRegisters[n - 1] === insn.opRegisters[n - 2]) zeroIdiom = true;
   if (masked) push(out, insn.opMask, OpAccess.Read);
   for (let i = 0; i < n; i++) {
     let a: number = opAccess(code, i);
     const kind = insn.opKinds[i];
+    if (zeroIdiom) a = i === 0 ? OpAccess.Write : OpAccess.None;
+    // (The static table of some of these forms was taken from the idiom instance: otherwise the sources are read.)
+    else if (i > 0 && a === OpAccess.None && ZERO_IDIOM[code] === 1) a = OpAccess.Read;
     if (i === 0 && a === OpAccess.Write) {
       // EVEX merge-masking keeps the unselected elements: the destination is read and
       // conditionally written (zeroing-masking writes every element; a memory destination is
@@ -182,8 +237,11 @@ export function usedAccesses(insn: Instruction, out: UsedAccesses = new UsedAcce
         out.memDisplHi[m] = dHi;
         out.memSize[m] = insn.memorySize;
         out.memAccess[m] = a;
+        out.memImplicit[m] = 0;
       }
     }
   }
+  const stackOp = STACK_OP[code] ?? 0;
+  if (stackOp !== 0) addStack(out, insn, stackOp);
   return out;
 }
