@@ -573,6 +573,12 @@ function x87Exec(c: Cpu, op: number): void {
           const code = (reg - 6) * 8 + rm;
           if (code === 6) { fpu.top = (fpu.top - 1) & 7; return; } // FDECSTP
           if (code === 7) { fpu.top = (fpu.top + 1) & 7; return; } // FINCSTP
+          if (fpu.isEmpty(0) && (code === 2 || code === 4)) {
+            // FPTAN/FXTRACT of an empty ST(0): masked underflow, the indefinite in ST(0) and pushed,
+            // without an overflow report (C1 = 0, as observed on silicon)
+            if (fpu.need(0)) { fpu.setSt(0, NaN); fpu.pushForce(NaN); }
+            return;
+          }
           if (!fpu.need(0)) return;
           const x = fpu.st(0);
           switch (code) {
