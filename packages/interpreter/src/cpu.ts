@@ -1104,15 +1104,15 @@ export class Cpu extends LazyFlags implements CodeWriteObserver {
       if ((f & (Rflags.TF | Rflags.RF)) !== 0 || this.shadow || this.nmiPending || this.stopRequested) break;
       if ((f & Rflags.IF) !== 0 && irq.hasInterrupt()) break;
       // a run of instructions; after plain ones (see DecodedInsn.plain) no event can be due
+      let eip = this.eip;
+      let lin = (this.csBase + eip) >>> 0;
+      let i = (lin >>> 12) & TLB_MASK;
+      if (tlbXTag[i] !== lin >>> 12) break;
+      let cp = tlbXCode[i];
+      let slot = cp.slots[lin & 0xfff];
+      if (slot === 0 || !cp.valid) break;
+      let d = cp.insns[slot];
       for (;;) {
-        const eip = this.eip;
-        const lin = (this.csBase + eip) >>> 0;
-        const i = (lin >>> 12) & TLB_MASK;
-        if (tlbXTag[i] !== lin >>> 12) break events;
-        const cp = tlbXCode[i];
-        const slot = cp.slots[lin & 0xfff];
-        if (slot === 0 || !cp.valid) break events;
-        const d = cp.insns[slot];
         if (eip + d.len - 1 > this.csLimit) break events;
         // startEip/cur/opcode are set by the generic adapter (and below on a fault) only
         this.eip = eip + d.len;
@@ -1158,6 +1158,23 @@ export class Cpu extends LazyFlags implements CodeWriteObserver {
           this.instret++;
           if (n >= budget) break events;
           if (this.mmioTouched) break; // MMIO may have changed the interrupt state
+          // the successor: through the record's chain links while its page is unchanged
+          const ne = this.eip, delta = ne - eip;
+          const direct = d.fast === FastOp.Jcc || d.fast === FastOp.Jmp;
+          const nd = delta === d.len ? d.next : direct && delta === d.len + d.imm ? d.taken : null;
+          if (nd !== null && cp.valid) { eip = ne; lin = (lin + delta) >>> 0; d = nd; continue; }
+          const lin2 = (this.csBase + ne) >>> 0;
+          i = (lin2 >>> 12) & TLB_MASK;
+          if (tlbXTag[i] !== lin2 >>> 12) break events;
+          const cp2 = tlbXCode[i];
+          slot = cp2.slots[lin2 & 0xfff];
+          if (slot === 0 || !cp2.valid) break events;
+          const d2 = cp2.insns[slot];
+          if (cp2 === cp && (lin2 >>> 12) === (lin >>> 12)) {
+            if (delta === d.len) d.next = d2;
+            else if (direct && delta === d.len + d.imm) d.taken = d2;
+          }
+          eip = ne; lin = lin2; cp = cp2; d = d2;
           continue;
         }
         // other instructions may change anything: back to the event checks

@@ -77,8 +77,13 @@ export class DecodedInsn {
   cc = 0;
   /** 1 when decoding stopped for a reason the CPU reports as #GP(0) (longer than 15 bytes). */
   tooLong = 0;
-  /** The next record in the same page when this one falls through (filled lazily), or null. */
+  /**
+   * Chaining inside one {@link CodePage} (filled lazily by the run loop, valid while the page
+   * is): the record that follows when this one falls through, and the target record of a taken
+   * direct branch (Jcc/JMP rel) when it lies in the same page.
+   */
   next: DecodedInsn | null = null;
+  taken: DecodedInsn | null = null;
 }
 
 /** Decoded instructions of one physical page for one default code size. */
@@ -137,6 +142,7 @@ export function fillRecord(
   d.len = len;
   d.code = insn.code;
   d.next = null;
+  d.taken = null;
   d.tooLong = 0;
   d.plain = 0;
   d.fast = 0; d.ra = 0; d.rb = 0; d.cc = 0;
