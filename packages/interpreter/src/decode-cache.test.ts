@@ -178,4 +178,34 @@ describe('decode cache', () => {
     expect(bus.read32(0x7e00)).toBe(0); // EBX when the interrupt was taken: before the first INC EBX
     expect(cpu.getReg(4, 1)).toBe(4);
   });
+
+  it('a plain 32-bit store into the chained next instruction, run from the cache, takes effect', () => {
+    // 7c00: mov [0x7c07],ebx ; 7c05: mov eax,imm32 (imm at 7c07) ; 7c0b: hlt
+    const { cpu } = real([0x66, 0x89, 0x1e, 0x07, 0x7c, 0x66, 0xb8, 0, 0, 0, 0, 0xf4]);
+    for (const v of [0x11111111, 0x22222222, 0x33333333]) {
+      cpu.setReg(4, 3, v);
+      expect(runFrom(cpu, 0x7c00)).toBe(RunStatus.Halted);
+      expect(cpu.getReg(4, 0)).toBe(v);
+    }
+    expect(cpu.instret).toBe(9);
+  });
+
+  it('a loop run from chained records sees a store into a later instruction of its body', () => {
+    // 7c00: mov eax,1 ; 7c06: add edx,eax ; 7c09: dec ecx ; 7c0b: jnz 7c00 ; hlt
+    // plus at 7c0e (entered with ECX = 0 checks): not reached
+    const { cpu, bus } = real([0x66, 0xb8, 1, 0, 0, 0, 0x66, 0x01, 0xc2, 0x66, 0x49, 0x75, 0xf3, 0xf4]);
+    cpu.setReg(4, 1, 10);
+    cpu.setReg(4, 2, 0);
+    expect(runFrom(cpu, 0x7c00)).toBe(RunStatus.Halted);
+    expect(cpu.getReg(4, 2)).toBe(10);
+    // run 5 iterations from the cache, patch the immediate from outside, then finish
+    cpu.setReg(4, 1, 10);
+    cpu.setReg(4, 2, 0);
+    cpu.state.halted = false;
+    cpu.eip = 0x7c00;
+    expect(cpu.run(20)).toBe(RunStatus.BudgetExhausted); // 5 iterations of 4 instructions
+    bus.write8(0x7c02, 3);
+    expect(cpu.run(1000)).toBe(RunStatus.Halted);
+    expect(cpu.getReg(4, 2)).toBe(5 + 5 * 3);
+  });
 });
