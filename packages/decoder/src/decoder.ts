@@ -86,7 +86,7 @@ const FC_RES = new Int32Array(1 << FC_BITS);
 /**
  * Fast-path plans, per bitness: key = (67, map 0/0F, opcode, 66, REX.W, ModRM mod==3, ModRM.reg);
  * value = form * 4 + operand-size id (1..3), -1 = not on the fast path, 0 = not computed yet.
- * Filled lazily by {@link Decoder.fastPlan} from the same slot tables as the general path.
+ * Filled lazily by `Decoder.fastPlanOf` from the same slot tables as the general path.
  */
 const FAST_PLANS = [new Int16Array(1 << 16), new Int16Array(1 << 16), new Int16Array(1 << 16)];
 /** Operand encodings the fast path decodes (see decodeInto). */
@@ -766,8 +766,9 @@ export class Decoder {
     const fw2 = FORM_DATA[form * 4 + 2];
     const fw3 = FORM_DATA[form * 4 + 3];
     const opCount = (fw2 >> 16) & 7;
+    if (opCount > 4) return -1; // the fast path reads operand encodings 0..3 only
     for (let k = 0; k < opCount; k++) {
-      const oe = k < 4 ? (fw3 >>> (k << 3)) & 255 : (fw2 >>> 24) & 255;
+      const oe = (fw3 >>> (k << 3)) & 255;
       if (FAST_OE[oe] === 0) return -1;
       // MOV Sreg: reg 6/7 and MOV CS,r/m are #UD (general path).
       if (oe === 74 && (regIn > 5 || (k === 0 && regIn === 1))) return -1;
