@@ -1180,7 +1180,6 @@ export class Cpu extends LazyFlags implements CodeWriteObserver {
         // other instructions may change anything: back to the event checks
         if (this.repeat) this.repeat = false;
         else this.instret++;
-        if (n >= budget) break events;
         break;
       }
       this.mmioTouched = false;

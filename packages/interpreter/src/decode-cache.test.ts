@@ -208,4 +208,18 @@ describe('decode cache', () => {
     expect(cpu.run(1000)).toBe(RunStatus.Halted);
     expect(cpu.getReg(4, 2)).toBe(5 + 5 * 3);
   });
+
+  it('budgets are exact in the cached loop: HLT as the last budgeted instruction reports Halted', () => {
+    // 7c00: mov eax,1 ; inc eax ; inc eax ; hlt   (32-bit operations: plain cached forms)
+    const { cpu } = real([0x66, 0xb8, 1, 0, 0, 0, 0x66, 0x40, 0x66, 0x40, 0xf4]);
+    expect(runFrom(cpu, 0x7c00)).toBe(RunStatus.Halted);
+    for (let budget = 1; budget <= 4; budget++) {
+      cpu.state.halted = false;
+      cpu.eip = 0x7c00;
+      const before = cpu.instret;
+      expect(cpu.run(budget)).toBe(budget === 4 ? RunStatus.Halted : RunStatus.BudgetExhausted);
+      expect(cpu.instret - before).toBe(budget);
+      expect(cpu.getReg(4, 0)).toBe(budget === 1 ? 1 : budget === 2 ? 2 : 3);
+    }
+  });
 });
