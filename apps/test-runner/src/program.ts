@@ -6,6 +6,7 @@ import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { Command, Option } from 'commander';
+import { benchEnvironment } from '@x86kit/bench';
 import { ExitCode, OptionError, runCliMain } from '@x86kit/core';
 import { defaultDataDir } from './data-dir.js';
 import type { Shard } from './hash.js';
@@ -106,6 +107,7 @@ export function createProgram(io: CliIo, setExit: (code: number) => void): Comma
         setExit(ExitCode.OK);
         return;
       }
+      const environment = benchEnvironment(); // host, node, commit, load average at the start
       const progress = new Progress(io.out, io.isTty);
       const report = await runSuites({
         suites, dataDir, dataDirExplicit: explicit, seed: f.seed, sample: f.sample, options: f.opt,
@@ -117,7 +119,7 @@ export function createProgram(io: CliIo, setExit: (code: number) => void): Comma
           if (f.verbose === true && e.record.status !== 'fail') io.out(`${e.record.status.toUpperCase()} ${e.suite}/${e.record.id}${e.record.message !== undefined ? `: ${e.record.message.split('\n')[0]}` : ''}\n`);
         },
       });
-      if (f.json !== undefined) writeFileSync(f.json, toJson(report));
+      if (f.json !== undefined) writeFileSync(f.json, toJson(report, environment));
       if (f.junit !== undefined) writeFileSync(f.junit, toJUnit(report));
       printFailureDetails(report, io, 10);
       io.out(`\n${formatSummary(report)}${closingLine(report)}\n`);

@@ -2,6 +2,7 @@
  * Reporters: the per-suite summary table, the closing line, JSON and JUnit XML output, and the
  * progress display (a bar on a TTY, plain lines otherwise).
  */
+import type { BenchEnvironment } from '@x86kit/bench';
 import type { CaseRecord, ProgressEvent, RunReport } from './runner.js';
 
 /** Pass percentage over decided cases (skips excluded); `-` when nothing ran. */
@@ -85,8 +86,8 @@ export function toJUnit(r: RunReport): string {
 }
 
 /** JSON output: the report object, pretty-printed. */
-export function toJson(r: RunReport): string {
-  return `${JSON.stringify(r, null, 1)}\n`;
+export function toJson(r: RunReport, environment?: BenchEnvironment): string {
+  return `${JSON.stringify(environment === undefined ? r : { ...r, environment }, null, 1)}\n`;
 }
 
 /**

@@ -117,6 +117,7 @@ describe('x86kit-test CLI', () => {
     expect(r.out).toContain('FAIL fake/case-003: case 3 differs <&> (seed 7)');
     const json = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8'));
     expect(json).toMatchObject({ version: 1, seed: 7, passed: 8, failed: 1, skipped: 1 });
+    expect(json.environment).toMatchObject({ node: process.version, cpus: expect.any(Number) });
     expect(readFileSync(join(dir, 'r.xml'), 'utf8')).toMatch(/^<\?xml/);
   });
 
