@@ -52,7 +52,11 @@ export interface V86RunOptions {
   readonly jit?: boolean;
   /** The run is also complete when the guest writes this byte to COM1. */
   readonly endByte?: number;
-  /** Give up after this much host time (default 120 s); the result then has `timedOut`. */
+  /**
+   * Give up after the guest has run this long in host time (default 120 s; counted from the
+   * moment v86 is ready, with at most 60 s more for v86 to get ready); the result then has
+   * `timedOut`.
+   */
   readonly timeoutMs?: number;
   /** v86's `acpi` option: ACPI tables plus local APIC and I/O APIC (default false). */
   readonly acpi?: boolean;
@@ -121,13 +125,16 @@ export async function runMultibootOnV86(options: V86RunOptions): Promise<V86RunR
   const timeoutMs = options.timeoutMs ?? 120_000;
   try {
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => { timedOut = true; resolve(); }, timeoutMs);
+      // The guest's time limit starts when v86 is ready (its wasm is compiled), not before.
+      let timer = setTimeout(() => { timedOut = true; resolve(); }, Math.max(timeoutMs, 60_000));
       const done = (): void => {
         clearTimeout(timer);
         if (crashed === null) void emulator.stop();
         resolve();
       };
       emulator.add_listener('emulator-ready', () => {
+        clearTimeout(timer);
+        timer = setTimeout(() => { timedOut = true; resolve(); }, timeoutMs);
         const main = (emulator as unknown as V86Internals).v86;
         if (main?.do_tick !== undefined) {
           // An exception out of v86's main loop would otherwise escape from a setImmediate
