@@ -16,10 +16,11 @@
  *   access memory), the segment register is read outside 64-bit mode (in 64-bit mode only FS/GS,
  *   whose base is not 0), and the location is accessed with the operand's access.
  *
- * - the implicit stack access of PUSH/POP (not PUSHA/PUSHF…), near CALL and near RET.
+ * - the implicit stack access of PUSH/POP (not PUSHA/PUSHF…), near CALL and near RET;
+ * - string instructions (rSI/rDI/rCX, segments, elements; see `addString`).
  *
  * Not modelled yet (known gap, see the README): other implicit operands (far CALL/RET, ENTER/
- * LEAVE, PUSHA/POPA, PUSHF/POPF, RSI/RDI/RCX of string instructions, RAX/RDX of MUL/DIV/CPUID…,
+ * LEAVE, PUSHA/POPA, PUSHF/POPF, RAX/RDX of MUL/DIV/CPUID…,
  * x87 stack registers), which iced's `InstructionInfoFactory` also reports.
  */
 import { opAccess, OpAccess } from './info.js';
@@ -32,8 +33,11 @@ const READS_R16 = Uint8Array.from(codeNames, (n) => (/_r(32|64)m16/.test(n) ? 1 
 /** Stack operations with one implicit stack access: 1 push, 2 pop, 3 near call, 4 near return. */
 const STACK_OP = Uint8Array.from(codeNames, (n) =>
   /^Push[wdq]?_/.test(n) ? 1 : /^Pop[wdq]?_/.test(n) ? 2 : /^Call_(rel|rm)/.test(n) ? 3 : /^Retn[wdq](_imm16)?$/.test(n) ? 4 : 0);
-/** XOR/SUB-style zeroing idioms: with both sources the same register the result is 0 whatever its value. */
-const ZERO_IDIOM = Uint8Array.from(codeNames, (n) => (/^(Sub|Xor)_r(m)?(8|16|32|64)_r(m)?(8|16|32|64)$|^(VEX_|EVEX_)?V?(p?xor[pd]?[sd]?|pxor[dq]?)_/i.test(n) ? 1 : 0));
+/** String instructions: 2 = operand 0 is written (MOVS, STOS, INS, LODS), 1 = all operands read (CMPS, SCAS, OUTS). */
+const STRING_OP = Uint8Array.from(codeNames, (n) => (/^(Movs[bwdq]_m|Stos[bwdq]_|Ins[bwd]_|Lods[bwdq]_)/.test(n) ? 2 : /^(Cmps[bwdq]_|Scas[bwdq]_|Outs[bwd]_)/.test(n) ? 1 : 0));
+/** XOR/SUB/PSUB*-style zeroing idioms: with both sources the same register the result is 0 whatever its value. */
+const ZERO_IDIOM = Uint8Array.from(codeNames, (n) =>
+  (/^(Sub|Xor)_r(m)?(8|16|32|64)_r(m)?(8|16|32|64)$|^(VEX_|EVEX_)?V?(p?xor[pd]?[sd]?|pxor[dq]?|psub(u?s)?[bwdq])_/i.test(n) ? 1 : 0));
 /** VBLENDMPS/PD, VPBLENDMB/W/D/Q: the opmask selects the source, every element is written. */
 const BLENDM = Uint8Array.from(codeNames, (n) => (/^EVEX_V(p?blendm)/.test(n) ? 1 : 0));
 
@@ -165,6 +169,60 @@ function addReg(out: UsedAccesses, insn: Instruction, r: number, a: number): voi
   push(out, r, a);
 }
 
+/** SI/DI/CX (n = 6, 7, 1) of an address size. */
+function addrReg(n: number, asz: number): number {
+  return (asz === 16 ? Register.AX : asz === 32 ? Register.EAX : Register.RAX) + n;
+}
+
+/**
+ * String instructions (SDM Vol. 1 §7.3.9, Vol. 2 MOVS/CMPS/SCAS/LODS/STOS/INS/OUTS): the
+ * segment of each string operand is read (outside 64-bit mode; FS/GS in 64-bit mode), rSI/rDI of
+ * the address size are read and advanced, and the element at seg:[rSI] / ES:[rDI] is accessed.
+ * With REP/REPE/REPNE the count register rCX is read and conditionally written, every other
+ * access becomes conditional (the count may be 0) and the accessed size is unknown.
+ */
+function addString(out: UsedAccesses, insn: Instruction, writesOp0: boolean): void {
+  const rep = insn.hasRep || insn.hasRepne;
+  const asz = insn.addressSize;
+  const zext = insn.bitness === 64 && asz === 32;
+  if (rep) push(out, addrReg(1, asz), OpAccess.ReadCondWrite, false);
+  const n = insn.opCount;
+  for (let i = 0; i < n; i++) {
+    const kind = insn.opKinds[i] ?? 0;
+    const write = i === 0 && writesOp0;
+    const a = write ? (rep ? OpAccess.CondWrite : OpAccess.Write) : rep ? OpAccess.CondRead : OpAccess.Read;
+    if (kind === OpKind.Register) {
+      addReg(out, insn, insn.opRegisters[i] ?? 0, a);
+      continue;
+    }
+    const di = kind >= OpKind.MemoryESDI && kind <= OpKind.MemoryESRDI;
+    if (!di && !(kind >= OpKind.MemorySegSI && kind <= OpKind.MemorySegRSI)) continue;
+    const seg = di ? Register.ES : insn.memSegment;
+    if (insn.bitness !== 64 || seg === Register.FS || seg === Register.GS) push(out, seg, rep ? OpAccess.CondRead : OpAccess.Read);
+    const idx = addrReg(di ? 7 : 6, asz);
+    const full = zext ? addrReg(di ? 7 : 6, 64) : idx;
+    if (rep) {
+      push(out, idx, OpAccess.CondRead, false);
+      push(out, full, OpAccess.CondWrite, false);
+    } else if (zext) {
+      push(out, idx, OpAccess.Read, false);
+      push(out, full, OpAccess.Write, false);
+    } else push(out, idx, OpAccess.ReadWrite, false);
+    if (out.memCount < MAX_MEMS) {
+      const m = out.memCount++;
+      out.memSegment[m] = seg;
+      out.memBase[m] = idx;
+      out.memIndex[m] = Register.None;
+      out.memScale[m] = 1;
+      out.memDisplLo[m] = 0;
+      out.memDisplHi[m] = 0;
+      out.memSize[m] = rep ? MemorySize.Unknown : insn.memorySize;
+      out.memAccess[m] = a;
+      out.memImplicit[m] = 0;
+    }
+  }
+}
+
 /**
  * Fills `out` with the registers and memory the explicit operands of `insn` access (see the module
  * comment for what is and is not modelled) and returns it. Invalid instructions access nothing.
@@ -173,8 +231,13 @@ export function usedAccesses(insn: Instruction, out: UsedAccesses = new UsedAcce
   out.regCount = 0;
   out.memCount = 0;
   if (!insn.isValid) return out;
-  const n = insn.opCount;
   const code = insn.code;
+  const str = STRING_OP[code] ?? 0;
+  if (str !== 0) {
+    addString(out, insn, str === 2);
+    return out;
+  }
+  const n = insn.opCount;
   const masked = insn.opMask !== Register.None;
   // Zeroing idiom (`xor eax, eax`, `vpxor xmm1, xmm2, xmm2`): the sources are not read and the
   // destination is only written (the result does not depend on them).
