@@ -117,3 +117,25 @@ describe('x87 source-operand exceptions', () => {
     expect(cpu.fpu.statusWord() & 0x3f & ~PE).toBe(2);
   });
 });
+
+describe('x87 environment layouts', () => {
+  it('real mode, 16-bit: FIP/FDP as 20-bit linear addresses split around FOP (SDM Vol. 1, figure 8-12)', () => {
+    // at 1234:0010: fld dword [0x0020] with DS = 0x2000, then fnstenv [0x0040]
+    const bus = new PhysicalMemoryBus();
+    bus.mapRam(0, 1 << 20);
+    bus.load(0x12350, Uint8Array.of(0xdb, 0xe3, 0xd9, 0x06, 0x20, 0x00, 0xd9, 0x36, 0x40, 0x00, 0xd9, 0x26, 0x40, 0x00, HLT));
+    const cpu = new Cpu({ memory: bus });
+    cpu.loadSegReal(Seg.CS, 0x1234); cpu.loadSegReal(Seg.DS, 0x2000); cpu.loadSegReal(Seg.SS, 0);
+    cpu.eip = 0x10;
+    cpu.interceptExceptions = -1;
+    expect(run(cpu)).toBe(-1);
+    const w = (o: number): number => bus.read16(0x20040 + o);
+    expect(w(6)).toBe(0x2352); // FIP[15:0]: linear 0x12352 of the FLD
+    expect(w(8)).toBe((0x1 << 12) | 0x106); // FIP[19:16] = 1, FOP = D9 06 → 0x106
+    expect(w(10)).toBe(0x0020); // FDP[15:0]: linear 0x20020
+    expect(w(12)).toBe(0x2 << 12); // FDP[19:16]
+    // FLDENV read the same image back: the pointers survive as linear addresses
+    expect((cpu.fpu.fip >>> 0).toString(16)).toBe('12352');
+    expect((cpu.fpu.fdp >>> 0).toString(16)).toBe('20020');
+  });
+});

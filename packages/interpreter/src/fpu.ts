@@ -412,20 +412,46 @@ const CONSTS = [1, Math.log2(10), Math.LOG2E, Math.PI, Math.log10(2), Math.LN2, 
  */
 export function fcwOf(v: number): number { return (v & 0x1f3f) | 0x40; }
 
+const ENV = new Int32Array(7);
+/**
+ * The FNSTENV/FNSAVE environment (Intel SDM Vol. 1, figures 8-9 to 8-12): 28 bytes (32-bit
+ * operand size) or 14 bytes (16-bit). Protected mode stores FIP/FCS/FOP/FDP/FDS; real-address and
+ * virtual-8086 mode store the instruction and operand pointers as linear addresses (selector·16 +
+ * offset) split around FOP. Reserved high halves of the 32-bit format are written as ones.
+ */
 function saveEnv(c: Cpu, fpu: Fpu, os: number): void {
-  const w = os === 4 ? 4 : 2;
-  const vals = [fpu.control, fpu.statusWord(), fpu.tagWord(), fpu.fip, fpu.fcs | (fpu.fop << 16), fpu.fdp, fpu.fds];
+  ENV[0] = fpu.control; ENV[1] = fpu.statusWord(); ENV[2] = fpu.tagWord();
+  if (c.pe && !c.vm) {
+    ENV[3] = fpu.fip; ENV[4] = fpu.fcs | ((fpu.fop & 0x7ff) << 16); ENV[5] = fpu.fdp; ENV[6] = fpu.fds;
+  } else {
+    const ip = ((fpu.fcs << 4) + fpu.fip) >>> 0, dp = ((fpu.fds << 4) + fpu.fdp) >>> 0;
+    const hiShift = os === 4 ? 0xffff : 0xf; // 32-bit format: bits 31:16 in 27:12; 16-bit: bits 19:16 in 15:12
+    ENV[3] = (ip & 0xffff) | (os === 4 ? 0xffff0000 : 0);
+    ENV[4] = (((ip >>> 16) & hiShift) << 12) | (fpu.fop & 0x7ff);
+    ENV[5] = (dp & 0xffff) | (os === 4 ? 0xffff0000 : 0);
+    ENV[6] = ((dp >>> 16) & hiShift) << 12;
+  }
   for (let i = 0; i < 7; i++) {
-    if (w === 4) c.wr32(c.eaSeg, c.eaPlus(i * 4), i < 3 ? vals[i] | 0xffff0000 : vals[i]);
-    else c.wr16(c.eaSeg, c.eaPlus(i * 2), vals[i]);
+    if (os === 4) c.wr32(c.eaSeg, c.eaPlus(i * 4), i < 3 ? ENV[i] | 0xffff0000 : ENV[i]);
+    else c.wr16(c.eaSeg, c.eaPlus(i * 2), ENV[i]);
   }
 }
+/** FLDENV/FRSTOR: the environment of {@link saveEnv}, pointers included (real mode: linear, FCS/FDS 0). */
 function loadEnv(c: Cpu, fpu: Fpu, os: number): void {
   const w = os === 4 ? 4 : 2;
-  const cw = c.rd16(c.eaSeg, c.eaOff), sw = c.rd16(c.eaSeg, c.eaPlus(w)), tw = c.rd16(c.eaSeg, c.eaPlus(2 * w));
+  for (let i = 0; i < 7; i++) ENV[i] = w === 4 ? c.rd32(c.eaSeg, c.eaPlus(4 * i)) : c.rd16(c.eaSeg, c.eaPlus(2 * i));
   if (c.fault) return;
+  const cw = ENV[0] & 0xffff, sw = ENV[1] & 0xffff, tw = ENV[2] & 0xffff;
   fpu.control = fcwOf(cw); fpu.status = sw & ~0x3800; fpu.top = (sw >>> 11) & 7; fpu.setTagWord(tw);
   if ((fpu.status & ~fpu.control & 0x3f) !== 0) fpu.status |= ES | 0x8000; else fpu.status &= ~(ES | 0x8000);
+  if (c.pe && !c.vm) {
+    fpu.fip = ENV[3] | 0; fpu.fcs = ENV[4] & 0xffff; fpu.fop = (ENV[4] >>> 16) & 0x7ff; fpu.fdp = ENV[5] | 0; fpu.fds = ENV[6] & 0xffff;
+  } else {
+    const hiMask = w === 4 ? 0xffff : 0xf;
+    fpu.fip = ((ENV[3] & 0xffff) | (((ENV[4] >>> 12) & hiMask) << 16)) | 0; fpu.fcs = 0;
+    fpu.fop = ENV[4] & 0x7ff;
+    fpu.fdp = ((ENV[5] & 0xffff) | (((ENV[6] >>> 12) & hiMask) << 16)) | 0; fpu.fds = 0;
+  }
 }
 
 /** FCMOVcc condition `cc` (0 B, 1 E, 2 BE, 3 U) of the DA forms; the DB forms negate it. */
@@ -479,8 +505,14 @@ function x87Exec(c: Cpu, op: number): void {
     (op === 0xd9 && !mem && reg === 2) || // FNOP keeps C1 (observed on silicon)
     ((op === 0xda || op === 0xdb) && !mem && reg < 4); // so does FCMOVcc unless it underflows
   if (!control) fpu.status &= ~C1;
-  if (mem && !noWait && !(op === 0xd9 && (reg === 4 || reg === 5)) && !(op === 0xdd && reg === 4)) { fpu.fdp = c.eaOff; fpu.fds = c.state.segSel[c.eaSeg]; }
-  fpu.fip = c.startEip; fpu.fcs = c.state.segSel[1]; fpu.fop = ((op & 7) << 8) | (c.mod << 6) | (reg << 3) | rm;
+  // the instruction/operand pointers and FOP describe the last non-control instruction (Intel SDM
+  // Vol. 1, 8.1.8): FNINIT/FNCLEX/FNSTSW/FNSTCW/FNSTENV/FNSAVE, FLDCW/FLDENV/FRSTOR, FNOP,
+  // FINCSTP/FDECSTP and FFREE(P) leave them alone
+  const pointerKeeping = control || (op === 0xd9 && !mem && reg === 6 && rm >= 6) || ((op === 0xdd || op === 0xdf) && !mem && reg === 0);
+  if (!pointerKeeping || (op >= 0xda && op <= 0xdb && !mem && reg < 4)) {
+    if (mem) { fpu.fdp = c.eaOff; fpu.fds = c.state.segSel[c.eaSeg]; }
+    fpu.fip = c.startEip; fpu.fcs = c.state.segSel[1]; fpu.fop = ((op & 7) << 8) | (c.mod << 6) | (reg << 3) | rm;
+  }
   switch (op) {
     case 0xd8: case 0xdc: { // arithmetic with m32/m64 or ST(i)
       let b: number, dstI = 0;
