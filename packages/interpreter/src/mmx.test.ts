@@ -233,6 +233,11 @@ describe('AMD MMX extensions (CPUID 8000_0001h EDX[22], the modern profile only)
     const { cpu } = machine([0x66, 0xb8, 0x01, 0, 0, 0x80, 0x0f, 0xa2, HLT], 'modern'); // mov eax, 0x80000001; cpuid
     expect(run(cpu)).toBe(-1);
     expect(cpu.getReg(4, 2) & (1 << 22)).toBe(1 << 22);
+    // AMD repeats the leaf-1 bits it shares (here FPU, PSE, TSC, CX8, CMOV, MMX, FXSR) and SYSCALL
+    const m = CPU_PROFILES.modern;
+    expect(cpu.getReg(4, 2) >>> 0).toBe(m.ext1Edx >>> 0);
+    expect(m.ext1Edx & (Cpuid1Edx.FPU | Cpuid1Edx.MMX | Cpuid1Edx.FXSR | Cpuid1Edx.CMOV | (1 << 11))).toBe(Cpuid1Edx.FPU | Cpuid1Edx.MMX | Cpuid1Edx.FXSR | Cpuid1Edx.CMOV | (1 << 11));
+    expect(m.ext1Edx & Cpuid1Edx.SSE).toBe(0);
   });
 
   it('known answers: PAVGB rounds up, PSADBW sums into the low word, PSHUFW, PMULHUW', () => {

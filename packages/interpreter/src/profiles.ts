@@ -44,6 +44,9 @@ export const Cpuid1Edx = {
   PAT: 1 << 16, PSE36: 1 << 17, CLFSH: 1 << 19, MMX: 1 << 23, FXSR: 1 << 24, SSE: 1 << 25, SSE2: 1 << 26,
 } as const;
 
+/** Leaf-1 EDX bits AMD repeats in CPUID 8000_0001h EDX (0–9, 12–17, 23, 24). */
+const AMD_EXT1_MIRROR = 0x0183f3ff;
+
 const COMMON_MSRS = [
   Msr.IA32_SYSENTER_CS, Msr.IA32_SYSENTER_ESP, Msr.IA32_SYSENTER_EIP, Msr.IA32_PAT, Msr.IA32_MTRR_DEF_TYPE,
   Msr.IA32_MTRRCAP, Msr.IA32_MISC_ENABLE, Msr.IA32_BIOS_SIGN_ID, Msr.IA32_PLATFORM_ID, Msr.IA32_MCG_CAP,
@@ -72,9 +75,9 @@ export const CPU_PROFILES: Record<string, CpuProfile> = {
   },
   modern: {
     name: 'modern', vendor: 'AuthenticAMD', signature: 0x00a20f10, features1Edx: BASE_EDX, features1Ecx: 0,
-    // 80000001h EDX: SYSCALL, MmxExt (bit 22: mmx.ts) and AMD's mirror of the MMX/FXSR bits of
-    // leaf 1 (AMD APM Vol. 3, appendix E)
-    ext1Edx: (1 << 11) | (1 << 22) | Cpuid1Edx.MMX | Cpuid1Edx.FXSR, ext1Ecx: 0, brand: 'x86kit modern profile', maxLeaf: 7, sysenter: true, syscall: true,
+    // 80000001h EDX: SYSCALL, MmxExt (bit 22: mmx.ts) and AMD's copies of the leaf-1 EDX bits
+    // 0–9, 12–17, 23, 24 (AMD APM Vol. 3, appendix E)
+    ext1Edx: (1 << 11) | (1 << 22) | (BASE_EDX & AMD_EXT1_MIRROR), ext1Ecx: 0, brand: 'x86kit modern profile', maxLeaf: 7, sysenter: true, syscall: true,
     msrs: [...COMMON_MSRS, Msr.IA32_STAR, Msr.IA32_LSTAR, Msr.IA32_CSTAR, Msr.IA32_FMASK], mxcsrMask: 0xffff,
   },
 };
