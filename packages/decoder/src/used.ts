@@ -17,10 +17,12 @@
  *   whose base is not 0), and the location is accessed with the operand's access.
  *
  * - the implicit stack access of PUSH/POP (not PUSHA/PUSHF…), near CALL and near RET;
- * - string instructions (rSI/rDI/rCX, segments, elements; see `addString`).
+ * - string instructions (rSI/rDI/rCX, segments, elements; see `addString`);
+ * - implicit registers of CBW…CQO, SAHF/LAHF, MUL/IMUL/DIV/IDIV, RDTSC, CPUID, LOOPcc/JrCXZ,
+ *   XLAT and LEAVE (see `addImplicit`).
  *
  * Not modelled yet (known gap, see the README): other implicit operands (far CALL/RET, ENTER/
- * LEAVE, PUSHA/POPA, PUSHF/POPF, RAX/RDX of MUL/DIV/CPUID…,
+ * ENTER, PUSHA/POPA, PUSHF/POPF, SYSCALL/SYSENTER, RDMSR/WRMSR, x87 stack…,
  * x87 stack registers), which iced's `InstructionInfoFactory` also reports.
  */
 import { opAccess, OpAccess } from './info.js';
@@ -53,7 +55,7 @@ export class UsedAccesses {
   readonly regs = new Uint16Array(MAX_REGS);
   /** Access of each register ({@link OpAccess}). */
   readonly regAccess = new Uint8Array(MAX_REGS);
-  /** 1 if the register is an implicit operand (the stack pointer of a stack operation). */
+  /** 1 if the register is an implicit stack-size operand (rSP of a stack operation, rBP of LEAVE). */
   readonly regImplicit = new Uint8Array(MAX_REGS);
   /** Number of valid memory entries. */
   memCount = 0;
@@ -66,7 +68,7 @@ export class UsedAccesses {
   readonly memDisplHi = new Int32Array(MAX_MEMS);
   readonly memSize = new Uint16Array(MAX_MEMS);
   readonly memAccess = new Uint8Array(MAX_MEMS);
-  /** 1 for the implicit stack slot of PUSH/POP/CALL/RET (base = the stack pointer, displacement = -size for pushes). */
+  /** 1 for an implicit stack slot (PUSH/POP/CALL/RET: base rSP, displacement -size for pushes; LEAVE: base rBP). */
   readonly memImplicit = new Uint8Array(MAX_MEMS);
 }
 
@@ -116,12 +118,7 @@ function addStack(out: UsedAccesses, insn: Instruction, op: number): void {
     for (let i = 0; i < out.regCount; i++) if (out.regs[i] === Register.SS && out.regAccess[i] === OpAccess.Read) seen = true;
     if (!seen) push(out, Register.SS, OpAccess.Read, false);
   }
-  if (out.regCount < MAX_REGS) {
-    out.regs[out.regCount] = sp;
-    out.regAccess[out.regCount] = OpAccess.ReadWrite;
-    out.regImplicit[out.regCount] = 1;
-    out.regCount++;
-  }
+  pushImplicit(out, sp, OpAccess.ReadWrite);
   if (out.memCount >= MAX_MEMS) return;
   const size = insn.operandSize >> 3;
   const m = out.memCount++;
@@ -145,7 +142,7 @@ function narrowGpr(r: number, bits: number): number {
   return Register.AX + n;
 }
 
-function addReg(out: UsedAccesses, insn: Instruction, r: number, a: number): void {
+function addReg(out: UsedAccesses, insn: Instruction, r: number, a: number, dedupe = true): void {
   if (r === Register.None || a === OpAccess.None) return;
   // A 32-bit destination is zero-extended in 64-bit mode even when a CMOVcc condition is false
   // (SDM Vol. 2, CMOVcc): the 64-bit register is always written.
@@ -153,20 +150,107 @@ function addReg(out: UsedAccesses, insn: Instruction, r: number, a: number): voi
     insn.mnemonic >= Mnemonic.Cmova && insn.mnemonic <= Mnemonic.Cmovs) a = OpAccess.ReadWrite;
   if (isWrite(a)) {
     if (insn.bitness === 64 && r >= Register.EAX && r <= Register.R15D) {
-      if (a === OpAccess.ReadWrite || a === OpAccess.ReadCondWrite) push(out, r, OpAccess.Read);
-      push(out, r - Register.EAX + Register.RAX, a === OpAccess.ReadWrite || a === OpAccess.Write ? OpAccess.Write : OpAccess.CondWrite);
+      if (a === OpAccess.ReadWrite || a === OpAccess.ReadCondWrite) push(out, r, OpAccess.Read, dedupe);
+      push(out, r - Register.EAX + Register.RAX, a === OpAccess.ReadWrite || a === OpAccess.Write ? OpAccess.Write : OpAccess.CondWrite, dedupe);
       return;
     }
     if (insn.encoding !== EncodingKind.Legacy && insn.encoding !== EncodingKind.D3NOW && r >= Register.XMM0 && r <= Register.ZMM0 + 31) {
       // VEX/EVEX/XOP zero the vector register above the written length: an XMM/YMM destination
       // is always a write of the whole register, even when masking merges elements.
       const full = Register.ZMM0 + ((r - Register.XMM0) & 31);
-      if (a === OpAccess.ReadWrite || a === OpAccess.ReadCondWrite) push(out, r, OpAccess.Read);
+      if (a === OpAccess.ReadWrite || a === OpAccess.ReadCondWrite) push(out, r, OpAccess.Read, dedupe);
       push(out, full, r < Register.ZMM0 || a === OpAccess.ReadWrite || a === OpAccess.Write ? OpAccess.Write : OpAccess.CondWrite, false);
       return;
     }
   }
-  push(out, r, a);
+  push(out, r, a, dedupe);
+}
+
+/** Register `n` (0 AX, 1 CX, 2 DX, 3 BX, 5 BP) of a size in bits. */
+function gprOf(n: number, bits: number): number {
+  return (bits === 16 ? Register.AX : bits === 32 ? Register.EAX : Register.RAX) + n;
+}
+
+/**
+ * Implicit register operands of common instructions (SDM Vol. 2 per instruction): CBW/CWDE/CDQE,
+ * CWD/CDQ/CQO, SAHF/LAHF, one-operand MUL/IMUL and DIV/IDIV (rAX/rDX), RDTSC, CPUID (ECX is
+ * read only by the leaves that use it), LOOPcc/JrCXZ (rCX of the address / instruction size),
+ * XLAT (AL is also written) and LEAVE (rSP written from rBP, the saved rBP read from [rBP]).
+ */
+function addImplicit(out: UsedAccesses, insn: Instruction): void {
+  const R = OpAccess.Read;
+  const W = OpAccess.Write;
+  const RW = OpAccess.ReadWrite;
+  const os = insn.operandSize;
+  const imp = (r: number, a: number): void => addReg(out, insn, r, a, false);
+  switch (insn.mnemonic) {
+    case Mnemonic.Cbw: imp(Register.AL, R); imp(Register.AH, W); break;
+    case Mnemonic.Cwde: imp(Register.AX, R); imp(Register.EAX, W); break;
+    case Mnemonic.Cdqe: imp(Register.EAX, R); imp(Register.RAX, W); break;
+    case Mnemonic.Cwd: case Mnemonic.Cdq: case Mnemonic.Cqo: imp(gprOf(0, os), R); imp(gprOf(2, os), W); break;
+    case Mnemonic.Sahf: imp(Register.AH, R); break;
+    case Mnemonic.Lahf: imp(Register.AH, W); break;
+    case Mnemonic.Mul: case Mnemonic.Imul:
+      if (insn.opCount !== 1) break;
+      if (insn.code === Code.Mul_rm8 || insn.code === Code.Imul_rm8) {
+        imp(Register.AL, R);
+        imp(Register.AX, W);
+      } else {
+        imp(gprOf(0, os), R);
+        imp(gprOf(2, os), W);
+        imp(gprOf(0, os), W);
+      }
+      break;
+    case Mnemonic.Div: case Mnemonic.Idiv:
+      if (insn.code === Code.Div_rm8 || insn.code === Code.Idiv_rm8) imp(Register.AX, RW);
+      else {
+        imp(gprOf(2, os), RW);
+        imp(gprOf(0, os), RW);
+      }
+      break;
+    case Mnemonic.Rdtsc: imp(Register.EAX, W); imp(Register.EDX, W); break;
+    case Mnemonic.Cpuid:
+      imp(Register.EAX, R); imp(Register.ECX, OpAccess.CondRead);
+      imp(Register.EAX, W); imp(Register.ECX, W); imp(Register.EDX, W); imp(Register.EBX, W);
+      break;
+    case Mnemonic.Loop: case Mnemonic.Loope: case Mnemonic.Loopne: imp(gprOf(1, insn.addressSize), RW); break;
+    case Mnemonic.Jcxz: imp(Register.CX, R); break;
+    case Mnemonic.Jecxz: imp(Register.ECX, R); break;
+    case Mnemonic.Jrcxz: imp(Register.RCX, R); break;
+    case Mnemonic.Xlatb: push(out, Register.AL, W); break; // AL is the index (read) and the result
+    case Mnemonic.Leave: {
+      const bits = insn.bitness;
+      if (bits !== 64) push(out, Register.SS, R);
+      const sp = gprOf(4, bits);
+      const bp = gprOf(5, bits);
+      pushImplicit(out, sp, W);
+      pushImplicit(out, bp, R);
+      addReg(out, insn, gprOf(5, os), W, false);
+      if (out.memCount < MAX_MEMS) {
+        const m = out.memCount++;
+        out.memSegment[m] = Register.SS;
+        out.memBase[m] = bp;
+        out.memIndex[m] = Register.None;
+        out.memScale[m] = 1;
+        out.memDisplLo[m] = 0;
+        out.memDisplHi[m] = 0;
+        out.memSize[m] = os === 16 ? MemorySize.UInt16 : os === 32 ? MemorySize.UInt32 : MemorySize.UInt64;
+        out.memAccess[m] = R;
+        out.memImplicit[m] = 1;
+      }
+      break;
+    }
+    default: break;
+  }
+}
+
+/** Adds a stack-size register (rSP/rBP of the stack) as an implicit operand. */
+function pushImplicit(out: UsedAccesses, r: number, a: number): void {
+  if (out.regCount >= MAX_REGS) return;
+  out.regs[out.regCount] = r;
+  out.regAccess[out.regCount] = a;
+  out.regImplicit[out.regCount] = 1;
+  out.regCount++;
 }
 
 /** SI/DI/CX (n = 6, 7, 1) of an address size. */
@@ -306,5 +390,6 @@ export function usedAccesses(insn: Instruction, out: UsedAccesses = new UsedAcce
   }
   const stackOp = STACK_OP[code] ?? 0;
   if (stackOp !== 0) addStack(out, insn, stackOp);
+  addImplicit(out, insn);
   return out;
 }
