@@ -19,6 +19,7 @@ import { pickHandler } from './exec.js';
 import { FastOp, addRR, subRR, logicSet, jump, callRel, retNear, ea } from './handlers.js';
 import { inc, dec } from './alu.js';
 import { deliverProtected, type EventKind, EventType } from './system.js';
+import { AccessChecks, accessCheckMode, checkedAccess, debugTrap } from './access-checks.js';
 import { type CpuProfile, CPU_PROFILES } from './profiles.js';
 import { Mmu, Access } from '@x86kit/mmu';
 import { Fpu } from './fpu.js';
@@ -144,6 +145,11 @@ export class Cpu extends LazyFlags implements CodeWriteObserver {
   /** Per segment: 1 when a plain limit check is enough for reads / writes (fast path). */
   readonly segFastR = new Uint8Array(6);
   readonly segFastW = new Uint8Array(6);
+  /**
+   * Alignment checking and data/I-O breakpoints (access-checks.ts): while `checks.mode` ≠ 0 the
+   * segment fast paths are off and {@link segAddr}'s slow path checks every data access.
+   */
+  readonly checks = new AccessChecks();
 
   // ---- faults, events -----------------------------------------------------------------
   /** Set when the current instruction raised an exception (see {@link raise}). */
@@ -293,6 +299,7 @@ export class Cpu extends LazyFlags implements CodeWriteObserver {
     this.stack32 = (st.segAttr[Seg.SS] & SegAttr.DB) !== 0 && !this.vm;
     this.csBase = st.segBase[2 * Seg.CS];
     this.csLimit = st.segLimit[Seg.CS];
+    this.checks.mode = accessCheckMode(this);
     for (let s = 0; s < 6; s++) this.refreshSeg(s);
     if (oldCpl !== this.cpl && (st.cr0 & Cr0.PG) !== 0) this.flushTlb();
   }
@@ -300,6 +307,7 @@ export class Cpu extends LazyFlags implements CodeWriteObserver {
   /** Recompute the fast-path rights of one segment register. */
   refreshSeg(s: number): void {
     const attr = this.state.segAttr[s];
+    if (this.checks.mode !== 0) { this.segFastR[s] = 0; this.segFastW[s] = 0; return; } // every access checked
     if (!this.pe || this.vm) {
       this.segFastR[s] = 1;
       this.segFastW[s] = 1;
@@ -339,12 +347,12 @@ export class Cpu extends LazyFlags implements CodeWriteObserver {
     return this.flags;
   }
 
-  /** Set EFLAGS wholesale (caller applies privilege rules); recomputes the mode if VM changed. */
+  /** Set EFLAGS wholesale (caller applies privilege rules); recomputes the mode if VM or AC changed. */
   setFlags(v: number): void {
-    const oldVm = this.flags & Rflags.VM;
+    const oldVm = this.flags & (Rflags.VM | Rflags.AC);
     this.flags = (v | 2) & ~0x8028 & 0x3f7fd7;
     this.lazyMask = 0;
-    if ((this.flags & Rflags.VM) !== oldVm) this.updateMode();
+    if ((this.flags & (Rflags.VM | Rflags.AC)) !== oldVm) this.updateMode();
   }
 
   // ======================================================================================
@@ -637,8 +645,11 @@ export class Cpu extends LazyFlags implements CodeWriteObserver {
       if ((attr & SegAttr.P) === 0) { this.segFault(s); return 0; }
       if (write ? !attrIsWritable(attr) : !(attrIsReadable(attr))) { this.segFault(s); return 0; }
       if (!withinLimit(off, size, st.segLimit[s], attr)) { this.segFault(s); return 0; }
+      if (this.checks.mode !== 0) return checkedAccess(this, (st.segBase[2 * s] + off) | 0, size, write);
       return (st.segBase[2 * s] + off) | 0;
     }
+    // real/V86 mode: the fast path failed on the limit, or the access checks are on
+    if (this.checks.mode !== 0 && off + size - 1 <= st.segLimit[s]) return checkedAccess(this, (st.segBase[2 * s] + off) | 0, size, write);
     this.segFault(s);
     return 0;
   }
@@ -1212,7 +1223,7 @@ export class Cpu extends LazyFlags implements CodeWriteObserver {
   /**
    * Instruction breakpoints (DR0–3 with R/W = 00 enabled in DR7), checked before an instruction
    * executes unless EFLAGS.RF is set; a hit is a fault-class #DB with DR6.Bn (Intel SDM Vol. 3B,
-   * 18.3.1.1). Data and I/O breakpoints are not modelled.
+   * 18.3.1.1). Data and I/O breakpoints are traps: see access-checks.ts.
    */
   private instructionBreakpoint(): number {
     const dr = this.state.dr;
@@ -1251,9 +1262,12 @@ export class Cpu extends LazyFlags implements CodeWriteObserver {
   }
 
   stepInsn(): boolean {
-    if ((this.state.dr[14] & 0xff) !== 0 && (this.flags & Rflags.RF) === 0) {
-      const bp = this.instructionBreakpoint();
-      if (bp !== 0) return bp === 1; // #DB delivered before the instruction (2: triple fault or intercept)
+    if ((this.state.dr[14] & 0xff) !== 0) {
+      this.checks.hits = 0; // data/I-O breakpoint hits of this instruction (dropped when it faults)
+      if ((this.flags & Rflags.RF) === 0) {
+        const bp = this.instructionBreakpoint();
+        if (bp !== 0) return bp === 1; // #DB delivered before the instruction (2: triple fault or intercept)
+      }
     }
     this.startEip = this.eip;
     const d = this.lookup();
@@ -1284,11 +1298,9 @@ export class Cpu extends LazyFlags implements CodeWriteObserver {
     else this.instret++;
     // RF is cleared after every instruction that completes (IRET may set it for the next one)
     if (rf && op !== 0xcf) this.flags &= ~Rflags.RF;
-    if (tf) {
-      // single-step trap after the instruction (Intel SDM Vol. 3A, 18.3.1.4)
-      this.state.dr[12] |= 0x4000;
-      return this.deliver(Exc.DB, -1, EventType.Exception, this.eip);
-    }
+    // single-step and data/I-O breakpoint traps after the instruction (Intel SDM Vol. 3B,
+    // 18.3.1.3-4), held over MOV SS / POP SS (access-checks.ts debugTrap)
+    if (tf || (this.checks.hits | this.checks.held) !== 0) return debugTrap(this, tf);
     return true;
   }
 

@@ -777,6 +777,8 @@ function x87Exec(c: Cpu, op: number): void {
             return;
           }
           case 5: {
+            c.segAddr(c.eaSeg, c.eaOff, 8, false); // whole m64: limit, and #AC 8-byte alignment (SDM Vol. 3A table 6-7)
+            if (c.fault) return;
             const lo = c.rd32(c.eaSeg, c.eaOff) >>> 0, hi = c.rd32(c.eaSeg, c.eaPlus(4)) | 0;
             if (!c.fault) fpu.push(hi * 4294967296 + lo);
             return;

@@ -14,6 +14,7 @@ import {
 import type { Cpu } from './cpu.js';
 import { InsnClass, ExitKind } from './constants.js';
 import { taskSwitch, TaskSource } from './task.js';
+import { AccessCheck, ioBreakpoint, refreshAccessChecks } from './access-checks.js';
 
 /** How an event entered delivery; decides error-code EXT and gate-DPL checks. */
 export const EventType = { Exception: 0, External: 1, Software: 2, Int3: 3, Icebp: 4 } as const;
@@ -117,12 +118,35 @@ function loadHidden(c: Cpu, s: number, sel: number, lo: number, hi: number): voi
 }
 
 /**
+ * Load a segment register the real-mode / virtual-8086 way (base = selector × 16). In V86
+ * mode (`v86`: the CPU's live EFLAGS.VM, or the VM bit an IRET/task switch is about to enter)
+ * the hidden part becomes limit 0xFFFF, present, DPL 3, read/write data (CS: code) (Intel SDM
+ * Vol. 3A 20.1.1 and 20.2.1). This must not be keyed on `CpuState.rflags`, which the CPU writes
+ * back only when `run` returns: entering V86 in the middle of a run (IRET, task switch) and
+ * then loading segments left the previous (ring-0 or null) limits in place.
+ * In real mode the limit and attributes are kept (unreal mode).
+ */
+export function loadSegRealOrV86(c: Cpu, s: number, sel: number, v86: boolean): void {
+  const st = c.state;
+  sel &= 0xffff;
+  st.segSel[s] = sel;
+  st.segBase[2 * s] = sel << 4;
+  st.segBase[2 * s + 1] = 0;
+  if (v86) {
+    st.segLimit[s] = 0xffff;
+    st.segAttr[s] = SegAttr.P | SegAttr.S | SegAttr.WRITABLE | SegAttr.ACCESSED | (3 << SegAttr.DPL_SHIFT) |
+      (s === Seg.CS ? SegAttr.CODE : 0);
+  }
+  if (s === Seg.SS || s === Seg.CS) c.updateMode(); else c.refreshSeg(s);
+}
+
+/**
  * MOV/POP/LxS into a data or stack segment register (Intel SDM Vol. 3A, 5.5–5.7; Vol. 2 MOV).
  * Real and V86 mode: base = selector × 16. Returns false after raising a fault.
  */
 export function loadSegment(c: Cpu, s: number, sel: number): boolean {
   sel &= 0xffff;
-  if (!c.pe || c.vm) { c.loadSegReal(s, sel); return true; }
+  if (!c.pe || c.vm) { loadSegRealOrV86(c, s, sel, c.vm); return true; }
   const st = c.state;
   if ((sel & 0xfffc) === 0) {
     if (s === Seg.SS) { c.gp(0); return false; }
@@ -169,7 +193,7 @@ function checkCodeTarget(c: Cpu, sel: number, off: number): number {
 export function farJump(c: Cpu, sel: number, off: number, os: number): void {
   if (os === 2) off &= 0xffff;
   if (!c.pe || c.vm) {
-    c.loadSegReal(Seg.CS, sel);
+    loadSegRealOrV86(c, Seg.CS, sel, c.vm);
     c.eip = off >>> 0;
     return;
   }
@@ -281,7 +305,7 @@ export function farCall(c: Cpu, sel: number, off: number, os: number): void {
     c.wr(os, Seg.SS, sp1, st.segSel[Seg.CS]);
     c.wr(os, Seg.SS, sp2, c.eip);
     c.setSp(sp2);
-    c.loadSegReal(Seg.CS, sel);
+    loadSegRealOrV86(c, Seg.CS, sel, c.vm);
     c.eip = off;
     return;
   }
@@ -386,7 +410,7 @@ export function farReturn(c: Cpu, os: number, imm: number): void {
   const sel = c.rd(os, Seg.SS, c.spPlus(sp, os)) & 0xffff;
   if (c.fault) return;
   if (!c.pe || c.vm) {
-    c.loadSegReal(Seg.CS, sel);
+    loadSegRealOrV86(c, Seg.CS, sel, c.vm);
     c.eip = os === 2 ? off & 0xffff : off >>> 0;
     c.setSp(c.spPlus(sp, 2 * os + imm));
     return;
@@ -443,7 +467,7 @@ export function iret(c: Cpu, os: number): void {
     if (c.vm) mask &= ~Rflags.IOPL;
     const target = os === 2 ? eip & 0xffff : eip >>> 0;
     if (target > st.segLimit[Seg.CS] && c.pe) { c.gp(0); return; }
-    c.loadSegReal(Seg.CS, cs);
+    loadSegRealOrV86(c, Seg.CS, cs, c.vm);
     c.eip = target;
     c.setSp(c.spPlus(sp, 3 * os));
     c.setFlags((old & ~mask) | (fl & mask));
@@ -467,9 +491,9 @@ export function iret(c: Cpu, os: number): void {
     const gs = c.rd32(Seg.SS, c.spPlus(sp, 32));
     if (c.fault) return;
     c.setFlags(fl & 0x3f7fd7);
-    c.loadSegReal(Seg.CS, cs); c.loadSegReal(Seg.SS, ss); c.loadSegReal(Seg.ES, es);
-    c.loadSegReal(Seg.DS, ds); c.loadSegReal(Seg.FS, fs); c.loadSegReal(Seg.GS, gs);
-    c.updateMode();
+    loadSegRealOrV86(c, Seg.ES, es, true); loadSegRealOrV86(c, Seg.DS, ds, true);
+    loadSegRealOrV86(c, Seg.FS, fs, true); loadSegRealOrV86(c, Seg.GS, gs, true);
+    loadSegRealOrV86(c, Seg.SS, ss, true); loadSegRealOrV86(c, Seg.CS, cs, true);
     c.r[8] = esp | 0;
     c.eip = eip & 0xffff;
     return;
@@ -864,6 +888,7 @@ export function movToCr(c: Cpu): void {
       const old = st.cr4;
       st.cr4 = v;
       if (!c.syncPaging(false)) { st.cr4 = old; c.syncPaging(false); c.gp(0); }
+      if (((old ^ st.cr4) & Cr4.DE) !== 0) refreshAccessChecks(c); // I/O breakpoints need CR4.DE
       return;
     }
     default: c.ud();
@@ -888,7 +913,7 @@ function generalDetect(c: Cpu): boolean {
   return true;
 }
 
-/** MOV r32, DRn (DR0–3 execution breakpoints are honoured; data/I-O breakpoints are stored only). */
+/** MOV r32, DRn (DR0–3: execution, data and I/O breakpoints; see access-checks.ts). */
 export function movFromDr(c: Cpu): void {
   c.counters.byClass[InsnClass.MovDr]++;
   if (!crAccessCheck(c, false) || generalDetect(c)) return;
@@ -906,6 +931,7 @@ export function movToDr(c: Cpu): void {
   if (n === 6) v = (v & 0xe00f) | (0xffff0ff0 | 0);
   if (n === 7) v = (v & ~0xd800) | 0x400;
   c.state.dr[2 * n] = v;
+  if (n === 7) refreshAccessChecks(c); // data/I-O breakpoints armed or disarmed
 }
 
 /** CLTS (CPL 0). */
@@ -919,6 +945,7 @@ export function clts(c: Cpu): void {
  * and always in V86 mode, every byte's bit in the TSS I/O permission bitmap must be 0.
  */
 export function ioAllowed(c: Cpu, port: number, size: number): boolean {
+  if ((c.checks.mode & AccessCheck.Io) !== 0) ioBreakpoint(c, port, size);
   if (!c.pe) return true;
   if (!c.vm && c.cpl <= ((c.flags >>> 12) & 3)) return true;
   const st = c.state;

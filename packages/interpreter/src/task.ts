@@ -7,7 +7,7 @@ import {
   Cr0, Exc, Rflags, Seg, SegAttr, SysSeg, SysDescType, descAttr, descBase, descLimit,
 } from '@x86kit/core';
 import type { Cpu } from './cpu.js';
-import { loadSegmentForTask, readDescriptorInto } from './system.js';
+import { loadSegmentForTask, loadSegRealOrV86, readDescriptorInto } from './system.js';
 
 /** What started the task switch. */
 export const TaskSource = { Jmp: 0, Call: 1, Iret: 2, Int: 3 } as const;
@@ -118,8 +118,8 @@ export function taskSwitch(c: Cpu, sel: number, source: TaskSource, nextEip: num
     st.segAttr[SysSeg.LDTR] = 0;
   }
   if ((nf & Rflags.VM) !== 0 && is32) {
-    for (let s = 0; s < 6; s++) c.loadSegReal(s, sels[s]);
-    c.updateMode();
+    // V86 task (SDM Vol. 3A 7.3 step 12, 20.2.1): every segment gets the V86 limit/attributes
+    for (let s = 0; s < 6; s++) loadSegRealOrV86(c, s, sels[s], true);
   } else {
     if (!loadSegmentForTask(c, Seg.CS, sels[Seg.CS])) return;
     if (!loadSegmentForTask(c, Seg.SS, sels[Seg.SS])) return;
