@@ -3,7 +3,9 @@ import { registerCommand } from './program.js';
 import { infoCommand } from './commands/info.js';
 import { runCommandModule } from './commands/run.js';
 import { disasmCommand } from './commands/disasm.js';
+import { benchCommand } from './commands/bench.js';
 
 registerCommand(infoCommand);
 registerCommand(runCommandModule);
 registerCommand(disasmCommand);
+registerCommand(benchCommand);

@@ -1,129 +1,20 @@
 /**
- * x86kit against v86 on the same guest in the same run. The guest is `@x86kit/bench`'s
- * bench-loops Multiboot kernel: the interpreter benchmark's ALU mix, memory copy and call/ret
- * loops, a fixed iteration count per round, paging off and on. x86kit boots it on a `Machine`
- * (interpreter CPU, PC devices); v86 (npm) boots the identical image with its own Multiboot
- * loader, once with its x86→wasm JIT and once with `disable_jit` (its interpreter). Every round
- * is timed between two COM1 marker bytes; a loop's rate is its best round after the first
- * (warm-up), in MIPS of the instructions the round retires by construction.
- *
- * Second, the C benchmark guest `guests/bin/bench.elf` (xorshift ALU mix, REP MOVSD + byte copy,
- * recursive fib, page walks with INVLPG/CR3 reloads; paging on) runs once on each engine; each
- * kernel is timed between the serial lines the guest prints around it, and its instruction
- * count is x86kit's exact retired count (v86's counter is in `detail`; a whole REP MOVSD counts
- * as one instruction in both, so the copy's "MIPS" understate the work). Both engines must
- * print the same output, checksums included. Whole-guest timing includes warm-up (for v86 its
- * JIT compilation, about half a second here), so these rows are far less flattering to a JIT
- * than the loop rows.
- *
- * Environment: `X86KIT_SKIP_V86=1` skips v86; `X86KIT_ENGINES_ROUNDS` / `X86KIT_ENGINES_V86_ROUNDS`
- * set the rounds (default 4 for x86kit, 8 for v86, whose rounds are short);
- * `X86KIT_ENGINES_BENCH_SCALE` is bench.elf's `scale=` (default 5, about 50 M instructions).
+ * `pnpm bench` suite `engines`: {@link compareEngines} (see engines.ts), written to
+ * bench-results/engines.json. Environment: `X86KIT_SKIP_V86=1` skips v86;
+ * `X86KIT_ENGINES_ROUNDS` / `X86KIT_ENGINES_V86_ROUNDS` set the rounds (default 4 for x86kit,
+ * 8 for v86); `X86KIT_ENGINES_BENCH_SCALE` is bench.elf's `scale=` (default 5; 0 skips it).
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import {
-  BenchSuite, DEFAULT_BENCH_LOOPS_PARAMS, MARK_END_OF_RUN, benchLoopsImage, loopLabel, parseBenchLoopsMarks,
-  roundStats, runMultibootOnV86, serialLines, timeSegments, v86Availability, workspaceRoot,
-  type BenchLoopsParams, type LoopTiming, type SerialMark,
-} from '@x86kit/bench';
-import { BENCH_ELF_SEGMENTS, BENCH_LOOPS_RAM, runBenchLoopsOnX86kit, runMultibootOnX86kit } from './bench-loops-engine.js';
+import { compareEngines } from './engines.js';
 
 function envInt(name: string, dflt: number, min: number): number {
   const v = process.env[name];
   return v === undefined || !/^\d+$/.test(v) || Number(v) < min ? dflt : Number(v);
 }
 
-const x86kitParams: BenchLoopsParams = { ...DEFAULT_BENCH_LOOPS_PARAMS, rounds: envInt('X86KIT_ENGINES_ROUNDS', 4, 2) };
-const v86Params: BenchLoopsParams = { ...DEFAULT_BENCH_LOOPS_PARAMS, rounds: envInt('X86KIT_ENGINES_V86_ROUNDS', 8, 2) };
-const iterations = `ALU ${x86kitParams.aluIterations}, copy ${x86kitParams.memcopyIterations}, call/ret ${x86kitParams.callretIterations} iterations per round`;
-
-const suite = new BenchSuite('engines');
-const x86kit = parseBenchLoopsMarks(runBenchLoopsOnX86kit(benchLoopsImage(x86kitParams)), x86kitParams);
-
-const avail = v86Availability();
-let v86Jit: LoopTiming[] | null = null;
-let v86Interp: LoopTiming[] | null = null;
-if (avail.available) {
-  const run = async (jit: boolean): Promise<LoopTiming[]> => parseBenchLoopsMarks(
-    (await runMultibootOnV86({ image: benchLoopsImage(v86Params), memorySize: BENCH_LOOPS_RAM, jit, endByte: MARK_END_OF_RUN })).marks,
-    v86Params,
-  );
-  v86Jit = await run(true);
-  v86Interp = await run(false);
-} else {
-  console.log(`v86 comparison skipped: ${avail.reason}`);
-  suite.skip('v86 anchors (bench-loops guest and bench.elf)', avail.reason);
-}
-
-const jitNote = 'v86 compiles hot guest code to WebAssembly (x86→wasm JIT); "v86 interpreter" is the same build with disable_jit. x86kit is an interpreter. Ratio = x86kit / anchor.';
-x86kit.forEach((t, i) => {
-  const ours = roundStats(t);
-  const detail = {
-    engine: 'x86kit Machine, interpreter CPU', instructionsPerRound: t.rounds[0].instructions, rounds: t.rounds.length,
-    medianMips: ours.median, roundsMips: ours.all.map((m) => m.toFixed(2)).join(' '),
-  };
-  const name = `x86kit ${loopLabel(t)}`;
-  if (v86Jit === null || v86Interp === null || !avail.available) {
-    suite.record({ name, unit: 'MIPS', value: ours.best, detail });
-    return;
-  }
-  for (const [anchor, label] of [[v86Jit[i], 'JIT'], [v86Interp[i], 'interpreter']] as const) {
-    const theirs = roundStats(anchor);
-    suite.record({
-      name, unit: 'MIPS', value: ours.best, anchorName: `v86 ${avail.version} ${label}`, anchorValue: theirs.best, note: jitNote,
-      detail: {
-        ...detail, anchorRounds: anchor.rounds.length, anchorMedianMips: theirs.median,
-        anchorRoundsMips: theirs.all.map((m) => m.toFixed(1)).join(' '),
-        anchorCountedPerRound: anchor.rounds[anchor.rounds.length - 1].counted,
-      },
-    });
-  }
+const suite = await compareEngines({
+  rounds: envInt('X86KIT_ENGINES_ROUNDS', 4, 2),
+  v86Rounds: envInt('X86KIT_ENGINES_V86_ROUNDS', 8, 2),
+  scale: envInt('X86KIT_ENGINES_BENCH_SCALE', 5, 0),
+  log: (line) => console.log(line),
 });
-if (v86Jit !== null && v86Interp !== null) {
-  // One number per anchor: the geometric mean of the six loop ratios (x86kit / v86).
-  for (const [anchor, label] of [[v86Jit, 'JIT'], [v86Interp, 'interpreter']] as const) {
-    const logs = x86kit.map((t, i) => Math.log(roundStats(t).best / roundStats(anchor[i]).best));
-    const gm = Math.exp(logs.reduce((a, b) => a + b, 0) / logs.length);
-    suite.record({ name: `x86kit / v86 ${label}: geometric mean of the 6 loop ratios`, unit: '×', value: gm, note: jitNote });
-  }
-}
-console.log(`bench-loops guest: ${iterations}; x86kit ${x86kitParams.rounds} rounds, v86 ${v86Params.rounds} rounds; best round after the first`);
-
-// ---- guests/bin/bench.elf, kernel by kernel -------------------------------------------------
-const scale = envInt('X86KIT_ENGINES_BENCH_SCALE', 5, 1);
-const elf = new Uint8Array(readFileSync(join(workspaceRoot(), 'guests/bin/bench.elf')));
-const cmdline = `bench.elf scale=${scale}`;
-const ELF_RAM = 64 << 20;
-const text = (marks: readonly SerialMark[]): string => String.fromCharCode(...marks.map((m) => m.byte));
-const ours = runMultibootOnX86kit(elf, { cmdline, ramSize: ELF_RAM, name: 'bench.elf' });
-if (ours.exitStatus !== 1) throw new Error(`bench.elf on x86kit: exit status ${ours.exitStatus}, expected 1`);
-const ourSegs = timeSegments(serialLines(ours.marks), BENCH_ELF_SEGMENTS);
-const anchors: { label: string; segs: ReturnType<typeof timeSegments> }[] = [];
-if (avail.available) {
-  for (const [jit, label] of [[true, 'JIT'], [false, 'interpreter']] as const) {
-    const r = await runMultibootOnV86({ image: elf, cmdline, memorySize: ELF_RAM, jit });
-    if (r.exitValue !== 0) throw new Error(`bench.elf on v86 ${label}: exit value ${r.exitValue}, expected 0`);
-    if (text(r.marks) !== text(ours.marks)) throw new Error(`bench.elf prints different output on v86 ${label} and on x86kit:\n${text(r.marks)}\n---\n${text(ours.marks)}`);
-    anchors.push({ label, segs: timeSegments(serialLines(r.marks), BENCH_ELF_SEGMENTS) });
-  }
-}
-ourSegs.forEach((seg, i) => {
-  const mips = seg.counted / (seg.ms * 1000);
-  const name = `x86kit bench.elf scale=${scale}: ${seg.name}`;
-  const detail = { instructions: seg.counted, x86kitMs: seg.ms };
-  if (anchors.length === 0) {
-    suite.record({ name, unit: 'MIPS', value: mips, detail });
-    return;
-  }
-  for (const a of anchors) {
-    const theirs = a.segs[i];
-    suite.record({
-      name, unit: 'MIPS', value: mips, anchorName: `v86 ${avail.available ? avail.version : ''} ${a.label}`,
-      anchorValue: seg.counted / (theirs.ms * 1000), note: jitNote,
-      detail: { ...detail, anchorMs: theirs.ms, anchorCounted: theirs.counted },
-    });
-  }
-});
-console.log(`bench.elf (command line "${cmdline}"): one run per engine, same serial output (checksums) on every engine; instructions counted by x86kit`);
 suite.finish();
