@@ -16,13 +16,13 @@
  *   access memory), the segment register is read outside 64-bit mode (in 64-bit mode only FS/GS,
  *   whose base is not 0), and the location is accessed with the operand's access.
  *
- * - the implicit stack access of PUSH/POP (not PUSHA/PUSHF…), near CALL and near RET;
+ * - the implicit stack accesses of PUSH/POP, PUSHF/POPF, PUSHA/POPA, CALL/RET (near and far) and IRET;
  * - string instructions (rSI/rDI/rCX, segments, elements; see `addString`);
  * - implicit registers of CBW…CQO, SAHF/LAHF, MUL/IMUL/DIV/IDIV, RDTSC, CPUID, LOOPcc/JrCXZ,
  *   XLAT and LEAVE (see `addImplicit`).
  *
  * Not modelled yet (known gap, see the README): other implicit operands (far CALL/RET, ENTER/
- * ENTER, PUSHA/POPA, PUSHF/POPF, SYSCALL/SYSENTER, RDMSR/WRMSR, x87 stack…,
+ * ENTER, SYSCALL/SYSENTER, RDMSR/WRMSR, x87 stack…,
  * x87 stack registers), which iced's `InstructionInfoFactory` also reports.
  */
 import { opAccess, OpAccess } from './info.js';
@@ -32,9 +32,19 @@ import { Code, codeNames, MemorySize, Mnemonic } from './generated/enums.js';
 
 /** Codes whose r/m operand is `r32m16`/`r64m16`: a register source is only read as 16 bits (LAR, LSL, LLDT, MOV Sreg, ...). */
 const READS_R16 = Uint8Array.from(codeNames, (n) => (/_r(32|64)m16/.test(n) ? 1 : 0));
-/** Stack operations with one implicit stack access: 1 push, 2 pop, 3 near call, 4 near return. */
+/**
+ * Stack operations: direction (PUSH = slots below rSP are written, POP = slots from rSP up are
+ * read), number of operand-size slots << 2 (PUSH/POP/PUSHF/POPF/near CALL/RET 1, far CALL/RET 2,
+ * IRET 3 (5 in 64-bit mode), PUSHA/POPA 8), ALL_REGS for PUSHA/POPA (the 8 GPRs are read / 7 are
+ * written, POPA skips the saved rSP).
+ */
+const PUSH = 1;
+const POP = 2;
+const ALL_REGS = 0x80;
 const STACK_OP = Uint8Array.from(codeNames, (n) =>
-  /^Push[wdq]?_/.test(n) ? 1 : /^Pop[wdq]?_/.test(n) ? 2 : /^Call_(rel|rm)/.test(n) ? 3 : /^Retn[wdq](_imm16)?$/.test(n) ? 4 : 0);
+  /^Push[wdq]?_|^Pushf[wdq]$|^Call_(rel|rm)/.test(n) ? PUSH | (1 << 2) : /^Pop[wdq]?_|^Popf[wdq]$|^Retn[wdq](_imm16)?$/.test(n) ? POP | (1 << 2)
+    : /^Call_(ptr16(16|32)|m16(16|32|64))$/.test(n) ? PUSH | (2 << 2) : /^Retf[wdq](_imm16)?$/.test(n) ? POP | (2 << 2)
+      : /^Iret[wdq]$/.test(n) ? POP | (3 << 2) : /^Pusha[wd]$/.test(n) ? PUSH | (8 << 2) | ALL_REGS : /^Popa[wd]$/.test(n) ? POP | (8 << 2) | ALL_REGS : 0);
 /** String instructions: 2 = operand 0 is written (MOVS, STOS, INS, LODS), 1 = all operands read (CMPS, SCAS, OUTS). */
 const STRING_OP = Uint8Array.from(codeNames, (n) => (/^(Movs[bwdq]_m|Stos[bwdq]_|Ins[bwd]_|Lods[bwdq]_)/.test(n) ? 2 : /^(Cmps[bwdq]_|Scas[bwdq]_|Outs[bwd]_)/.test(n) ? 1 : 0));
 /** XOR/SUB/PSUB*-style zeroing idioms: with both sources the same register the result is 0 whatever its value. */
@@ -45,7 +55,7 @@ const BLENDM = Uint8Array.from(codeNames, (n) => (/^EVEX_V(p?blendm)/.test(n) ? 
 
 /** Capacity of {@link UsedAccesses} (explicit operands never need more). */
 const MAX_REGS = 16;
-const MAX_MEMS = 3;
+const MAX_MEMS = 10;
 
 /** Registers and memory locations an instruction accesses; reuse one object for many calls. */
 export class UsedAccesses {
@@ -104,14 +114,22 @@ function push(out: UsedAccesses, r: number, a: number, dedupe = true): void {
 }
 
 /**
- * The implicit stack access of PUSH/POP/near CALL/near RET (SDM Vol. 1 §6.2–6.4): SS is read
- * outside 64-bit mode, the stack pointer is read and written, and one operand-size slot at
- * [SP - size] is written (push, call) or at [SP] read (pop, ret). The stack-address size is taken
- * to be the code size (SS.B is not known to a decoder).
+ * The implicit stack accesses of a stack operation (SDM Vol. 1 §6.2–6.4, Vol. 2 PUSHA/POPA,
+ * IRET): SS is read outside 64-bit mode, the stack pointer is read and written, and operand-size
+ * slots at [SP - size], [SP - 2*size]… are written (push, call) or at [SP], [SP + size]… read
+ * (pop, ret, iret). The stack-address size is taken to be the code size (SS.B is not known to a
+ * decoder).
  */
-function addStack(out: UsedAccesses, insn: Instruction, op: number): void {
+function addStack(out: UsedAccesses, insn: Instruction, spec: number): void {
   const bits = insn.bitness;
   const sp = bits === 64 ? Register.RSP : bits === 32 ? Register.ESP : Register.SP;
+  const os = insn.operandSize;
+  const down = (spec & 3) === PUSH;
+  let slots = (spec >> 2) & 15;
+  if (slots === 3 && bits === 64) slots = 5; // IRET in 64-bit mode also pops SS:RSP
+  if ((spec & ALL_REGS) !== 0) {
+    for (let n = 0; n < 8; n++) if (down || n !== 4) addReg(out, insn, gprOf(n, os), down ? OpAccess.Read : OpAccess.Write, false);
+  }
   if (bits !== 64) {
     // One read of SS (shared with an explicit SS-relative memory operand; separate from POP SS's write).
     let seen = false;
@@ -119,19 +137,21 @@ function addStack(out: UsedAccesses, insn: Instruction, op: number): void {
     if (!seen) push(out, Register.SS, OpAccess.Read, false);
   }
   pushImplicit(out, sp, OpAccess.ReadWrite);
-  if (out.memCount >= MAX_MEMS) return;
-  const size = insn.operandSize >> 3;
-  const m = out.memCount++;
-  const down = op === 1 || op === 3;
-  out.memSegment[m] = Register.SS;
-  out.memBase[m] = sp;
-  out.memIndex[m] = Register.None;
-  out.memScale[m] = 1;
-  out.memDisplLo[m] = down ? (bits === 16 ? 0x10000 - size : -size) : 0;
-  out.memDisplHi[m] = down && bits === 64 ? -1 : 0;
-  out.memSize[m] = size === 2 ? MemorySize.UInt16 : size === 4 ? MemorySize.UInt32 : MemorySize.UInt64;
-  out.memAccess[m] = down ? OpAccess.Write : OpAccess.Read;
-  out.memImplicit[m] = 1;
+  const size = os >> 3;
+  for (let k = 0; k < slots && out.memCount < MAX_MEMS; k++) {
+    if (!down && (spec & ALL_REGS) !== 0 && k === 3) continue; // POPA discards the saved rSP
+    const disp = down ? -(k + 1) * size : k * size;
+    const m = out.memCount++;
+    out.memSegment[m] = Register.SS;
+    out.memBase[m] = sp;
+    out.memIndex[m] = Register.None;
+    out.memScale[m] = 1;
+    out.memDisplLo[m] = bits === 16 ? disp & 0xffff : disp;
+    out.memDisplHi[m] = bits === 64 && disp < 0 ? -1 : 0;
+    out.memSize[m] = size === 2 ? MemorySize.UInt16 : size === 4 ? MemorySize.UInt32 : MemorySize.UInt64;
+    out.memAccess[m] = down ? OpAccess.Write : OpAccess.Read;
+    out.memImplicit[m] = 1;
+  }
 }
 
 /** A 16/32/64-bit GPR narrowed to `bits` (only ever narrower). */
