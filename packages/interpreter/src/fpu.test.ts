@@ -139,3 +139,21 @@ describe('x87 environment layouts', () => {
     expect((cpu.fpu.fdp >>> 0).toString(16)).toBe('20020');
   });
 });
+
+describe('FPREM/FPREM1', () => {
+  it('a dividend below the divisor is the remainder, exact image kept, C0–C3 cleared', () => {
+    const m = machine([...FNINIT, ...FLD1, 0xd8, 0xc0, 0xdb, 0x2e, 0x00, 0x20, 0xd9, 0xf8, HLT]); // fld1; fadd st0,st0 (2); fld m80; fprem
+    m.bus.write32(0x2000, 0x00000001); m.bus.write32(0x2004, 0x80000000); m.bus.write16(0x2008, 0x3fff); // 1 + 2^-63
+    m.cpu.fpu.status |= 0x4700; // C3 C2 C1 C0 set beforehand
+    expect(run(m.cpu)).toBe(-1);
+    expect(image(m.cpu, 0)).toEqual([0x3fff, 0x80000000, 1]);
+    expect(m.cpu.fpu.statusWord() & 0x4700).toBe(0);
+  });
+  it('FPREM1 rounds the quotient to nearest even; FPREM truncates (quotient bits in C0 C3 C1)', () => {
+    const { cpu } = machine([...FNINIT, 0xdf, 0x06, 0x00, 0x20, 0xdf, 0x06, 0x02, 0x20, 0xd9, 0xf5, HLT]); // fild word [0x2000]; fild word [0x2002]; fprem1
+    cpu.mem.write16(0x2000, 2); cpu.mem.write16(0x2002, 5); // ST(1) = 2, ST(0) = 5: 5/2 = 2.5 → 2 (even), remainder 1
+    expect(run(cpu)).toBe(-1);
+    expect(cpu.fpu.st(0)).toBe(1);
+    expect(cpu.fpu.statusWord() & 0x4700).toBe(0x4000); // q = 2: C3 = bit 1
+  });
+});

@@ -118,6 +118,13 @@ export class Fpu {
   }
   private static tagOf(v: number): number { return v === 0 ? 1 : Number.isFinite(v) ? 0 : 2; }
   isEmpty(i: number): boolean { return this.tags[(this.top + i) & 7] === TAG_EMPTY; }
+  /** ST(i) holds a signaling NaN image (exponent all ones, integer bit set, quiet bit clear, non-zero fraction). */
+  isSignalingNaN(i: number): boolean {
+    const p = (this.top + i) & 7;
+    if (this.tags[p] === TAG_EMPTY || this.rawValid[p] === 0 || (this.rawSe[p] & 0x7fff) !== 0x7fff) return false;
+    const hi = this.rawHi[p];
+    return hi < 0 && (hi & 0x40000000) === 0 && ((hi & 0x3fffffff) | this.rawLo[p]) !== 0;
+  }
   /** ST(i) holds an unsupported 80-bit encoding (exponent ≠ 0 with the integer bit clear). */
   isUnsupported(i: number): boolean {
     const p = (this.top + i) & 7;
@@ -627,9 +634,28 @@ function x87Exec(c: Cpu, op: number): void {
             case 5: case 8: { // FPREM1 / FPREM
               if (!fpu.need(1)) return;
               const y = fpu.st(1);
-              const q = code === 8 ? Math.trunc(x / y) : Math.round(x / y);
-              fpu.setSt(0, x - q * y);
+              if (Number.isNaN(x) || Number.isNaN(y) || !Number.isFinite(x) || y === 0) {
+                // NaN operands propagate (an SNaN is quieted, raising IE), an infinite dividend or a
+                // zero divisor is invalid; C2 and C1 are cleared, C0 and C3 left alone (silicon)
+                fpu.status &= ~(C1 | C2);
+                const p0 = fpu.top & 7, p1 = (fpu.top + 1) & 7;
+                const sn0 = fpu.isSignalingNaN(0), sn1 = fpu.isSignalingNaN(1);
+                if (!Number.isNaN(x) && !Number.isNaN(y)) { if (fpu.exc(IE)) return; fpu.setSt(0, NaN); return; }
+                if (sn0 || sn1) { if (fpu.exc(IE)) return; }
+                if (Number.isNaN(x) && !fpu.isEmpty(0) && fpu.rawValid[p0] !== 0) { fpu.rawHi[p0] |= 0x40000000; return; } // ST(0) stays, quieted
+                if (Number.isNaN(y) && !Number.isNaN(x) && !fpu.isEmpty(1) && fpu.rawValid[p1] !== 0) {
+                  fpu.setSt(0, NaN); fpu.setRaw(0, fpu.rawLo[p1], fpu.rawHi[p1] | 0x40000000, fpu.rawSe[p1]);
+                  return;
+                }
+                fpu.setSt(0, NaN);
+                return;
+              }
+              let q = x / y;
+              if (code === 8) q = Math.trunc(q);
+              else { const r = Math.round(q); q = Math.abs(q % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r; } // nearest even
               fpu.status &= ~(C0 | C1 | C2 | C3);
+              if (q === 0 || Object.is(q, -0)) return; // |ST(0)| below the divisor: ST(0) is the remainder, image and all
+              fpu.setSt(0, x - q * y);
               const qa = Math.abs(q);
               if (qa & 1) fpu.status |= C1;
               if (qa & 2) fpu.status |= C3;
