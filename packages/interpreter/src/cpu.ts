@@ -1109,10 +1109,12 @@ export class Cpu extends LazyFlags implements CodeWriteObserver {
     this.fastStatus = -1;
     const tlbXTag = this.tlbXTag, tlbXCode = this.tlbXCode, irq = this.interrupts;
     let n = 0;
+    let retired = 0; // plain instructions retired but not yet added to instret
     this.mmioTouched = false;
     events: while (n < budget) {
       const f = this.flags;
       if ((f & (Rflags.TF | Rflags.RF)) !== 0 || this.shadow || this.nmiPending || this.stopRequested) break;
+      if ((this.state.dr[14] & 0xff) !== 0) break; // MOV DR7 armed breakpoints: they are checked by stepInsn
       if ((f & Rflags.IF) !== 0 && irq.hasInterrupt()) break;
       // a run of instructions; after plain ones (see DecodedInsn.plain) no event can be due
       let eip = this.eip;
@@ -1125,6 +1127,7 @@ export class Cpu extends LazyFlags implements CodeWriteObserver {
       let d = cp.insns[slot];
       for (;;) {
         if (eip + d.len - 1 > this.csLimit) break events;
+        if (d.plain === 0 && retired !== 0) { this.instret += retired; retired = 0; } // exact for any handler that reads it
         // startEip/cur/opcode are set by the generic adapter (and below on a fault) only
         this.eip = eip + d.len;
         n++;
@@ -1161,12 +1164,13 @@ export class Cpu extends LazyFlags implements CodeWriteObserver {
           default: d.exec(this, d);
         }
         if (this.fault || this.pendingExit) {
+          this.instret += retired; retired = 0;
           this.startEip = eip; this.cur = d; this.opcode = d.opcode;
           if (!this.completeFault()) { this.fastStatus = this.pendingExit ? this.takeExit() : this.tripleFault(); break events; }
           continue events;
         }
         if (d.plain !== 0) {
-          this.instret++;
+          retired++;
           if (n >= budget) break events;
           if (this.mmioTouched) break; // MMIO may have changed the interrupt state
           // the successor: through the record's chain links while its page is unchanged
@@ -1193,9 +1197,11 @@ export class Cpu extends LazyFlags implements CodeWriteObserver {
         else this.instret++;
         break;
       }
+      this.instret += retired; retired = 0;
       this.mmioTouched = false;
       if (this.state.halted) { this.fastStatus = RunStatus.Halted; break; }
     }
+    this.instret += retired;
     return n;
   }
 
