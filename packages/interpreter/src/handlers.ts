@@ -280,3 +280,56 @@ fast(FAST_REG, 'Dec_rm32', FastOp.DecR, Src.Rm, Src.None);
 fast(FAST_MEM, 'Mov_r32_rm32', FastOp.Load, Src.Reg, Src.None);
 fast(FAST_MEM, 'Mov_rm32_r32', FastOp.Store, Src.None, Src.Reg);
 fast(FAST_MEM, 'Lea_r32_m', FastOp.Lea, Src.Reg, Src.None);
+
+// ---- 8- and 16-bit forms (real-mode and 16-bit code) ------------------------------------------
+// Through the shared helpers with the register accessors (8-bit registers use the AL..BH
+// encoding, 16-bit writes keep bits 31:16); no inline fast cases.
+
+for (const [size, w, wi] of [[1, '8', '8'], [2, '16', '16']] as const) {
+  for (let op = 0; op < 8; op++) {
+    const n = ALU[op];
+    const write = op !== 7;
+    onReg(`${n}_rm${w}_r${w}`, (c, d) => { const r = alu(c, op, c.getReg(size, d.rm), c.getReg(size, d.reg), size); if (write) c.setReg(size, d.rm, r); });
+    onReg(`${n}_r${w}_rm${w}`, (c, d) => { const r = alu(c, op, c.getReg(size, d.reg), c.getReg(size, d.rm), size); if (write) c.setReg(size, d.reg, r); });
+    const rmI: InsnHandler = (c, d) => { const r = alu(c, op, c.getReg(size, d.rm), d.imm >>> 0, size); if (write) c.setReg(size, d.rm, r); };
+    onReg(`${n}_rm${w}_imm${wi}`, rmI);
+    if (size === 2) onReg(`${n}_rm16_imm8`, rmI);
+    if (size === 1) onReg(`${n}_rm8_imm8_82`, rmI);
+    const acc: InsnHandler = (c, d) => { const r = alu(c, op, c.getReg(size, 0), d.imm >>> 0, size); if (write) c.setReg(size, 0, r); };
+    onBoth(size === 1 ? `${n}_AL_imm8` : `${n}_AX_imm16`, acc);
+    const memRmB = (c: Cpu, d: DecodedInsn, b: number): void => {
+      const off = ea(c, d), s = d.eaSeg;
+      if (write && !c.checkWrite(s, off, size)) return;
+      const a = c.rd(size, s, off);
+      if (c.fault) return;
+      const r = alu(c, op, a, b, size);
+      if (write) c.wr(size, s, off, r);
+    };
+    onMem(`${n}_rm${w}_r${w}`, (c, d) => { memRmB(c, d, c.getReg(size, d.reg)); });
+    onMem(`${n}_rm${w}_imm${wi}`, (c, d) => { memRmB(c, d, d.imm >>> 0); });
+    if (size === 2) onMem(`${n}_rm16_imm8`, (c, d) => { memRmB(c, d, d.imm >>> 0); });
+    if (size === 1) onMem(`${n}_rm8_imm8_82`, (c, d) => { memRmB(c, d, d.imm >>> 0); });
+    onMem(`${n}_r${w}_rm${w}`, (c, d) => {
+      const b = c.rd(size, d.eaSeg, ea(c, d));
+      if (c.fault) return;
+      const r = alu(c, op, c.getReg(size, d.reg), b, size);
+      if (write) c.setReg(size, d.reg, r);
+    });
+  }
+  onReg(`Test_rm${w}_r${w}`, (c, d) => { alu(c, 4, c.getReg(size, d.rm), c.getReg(size, d.reg), size); });
+  onReg(`Test_rm${w}_imm${wi}`, (c, d) => { alu(c, 4, c.getReg(size, d.rm), d.imm >>> 0, size); });
+  onBoth(size === 1 ? 'Test_AL_imm8' : 'Test_AX_imm16', (c, d) => { alu(c, 4, c.getReg(size, 0), d.imm >>> 0, size); });
+  onMem(`Test_rm${w}_r${w}`, (c, d) => { const v = c.rd(size, d.eaSeg, ea(c, d)); if (!c.fault) alu(c, 4, v, c.getReg(size, d.reg), size); });
+  onReg(`Mov_rm${w}_r${w}`, (c, d) => { c.setReg(size, d.rm, c.getReg(size, d.reg)); });
+  onReg(`Mov_r${w}_rm${w}`, (c, d) => { c.setReg(size, d.reg, c.getReg(size, d.rm)); });
+  onMem(`Mov_rm${w}_r${w}`, (c, d) => { c.wr(size, d.eaSeg, ea(c, d), c.getReg(size, d.reg)); });
+  onMem(`Mov_r${w}_rm${w}`, (c, d) => { const v = c.rd(size, d.eaSeg, ea(c, d)); if (!c.fault) c.setReg(size, d.reg, v); });
+  onBoth(`Mov_r${w}_imm${wi}`, (c, d) => { c.setReg(size, d.opcode & 7, d.imm); });
+  onReg(`Mov_rm${w}_imm${wi}`, (c, d) => { c.setReg(size, d.rm, d.imm); });
+  onMem(`Mov_rm${w}_imm${wi}`, (c, d) => { c.wr(size, d.eaSeg, ea(c, d), d.imm); });
+}
+onBoth('Inc_r16', (c, d) => { const r = d.opcode & 7; c.setReg(2, r, inc(c, c.getReg(2, r), 2)); });
+onBoth('Dec_r16', (c, d) => { const r = d.opcode & 7; c.setReg(2, r, dec(c, c.getReg(2, r), 2)); });
+onBoth('Push_r16', (c, d) => { c.push(2, c.getReg(2, d.opcode & 7)); });
+onBoth('Pop_r16', (c, d) => { const v = c.pop(2); if (!c.fault) c.setReg(2, d.opcode & 7, v); });
+onMem('Lea_r16_m', (c, d) => { c.setReg(2, d.reg, ea(c, d)); });
