@@ -699,7 +699,7 @@ function x87Exec(c: Cpu, op: number): void {
       const k = reg === 4 ? 5 : reg === 5 ? 4 : reg === 6 ? 7 : reg === 7 ? 6 : reg;
       const before = fpu.status;
       const r = arith(fpu, k, fpu.st(rm), fpu.st(0));
-      if (unmaskedSince(fpu, before)) { fpu.pop(); return; }
+      if (unmaskedSince(fpu, before)) return; // unmasked: no result, no pop (SDM Vol. 1, 8.7)
       if (checkResult(fpu, r)) fpu.setSt(rm, r);
       fpu.pop();
       return;
