@@ -28,3 +28,4 @@ export { CpuState, type CpuSnapshot, SEG_SLOTS, diffSnapshots } from './cpu-stat
 export { CounterSet, type CostModel, estimateCycles, PAPER_RDTSC_CYCLES } from './counters.js';
 export { X86KitError, GuestImageError, OptionError, ApiMisuseError, ExitCode } from './errors.js';
 export { type CliErrorReport, type CliErrorOptions, reportCliError, runCliMain } from './cli.js';
+export { type LocalApicLink } from './apic-link.js';

@@ -11,7 +11,7 @@
 import {
   CpuState, Cr0, Exc, Rflags, Seg, SegAttr, type GuestMemory, IoBus, type InterruptSource, VirtualClock,
   combineExceptions, DeliveryOutcome, hasErrorCode, withinLimit, attrIsExpandDown, attrIsReadable, attrIsWritable,
-  exceptionKind, ExcKind, Msr, PhysicalMemoryBus, type CodeWriteObserver, codeLineMask,
+  exceptionKind, ExcKind, Msr, PhysicalMemoryBus, type CodeWriteObserver, codeLineMask, type LocalApicLink,
 } from '@x86kit/core';
 import { LazyFlags } from './flags.js';
 import { RunStatus, InsnClass, INSN_CLASS_COUNT, ExitKind } from './constants.js';
@@ -48,6 +48,8 @@ export interface CpuOptions {
   mmu?: Mmu;
   /** Advance `clock` by the instructions this CPU retires (default true). */
   driveClock?: boolean;
+  /** The local APIC behind RDMSR/WRMSR IA32_APIC_BASE (see {@link Cpu.apic}). */
+  apic?: LocalApicLink;
 }
 
 const NO_INTERRUPTS: InterruptSource = { hasInterrupt: () => false, acknowledge: () => 0 };
@@ -185,6 +187,13 @@ export class Cpu extends LazyFlags implements CodeWriteObserver {
   /** Set by a monitor to execute the instruction that just caused a `VirtClass` exit natively once. */
   skipVirtIntercept = false;
   readonly exit = new ExitInfo();
+  /**
+   * The local APIC (core's `LocalApicLink`, e.g. `@x86kit/devices`' `LocalApic`): RDMSR/WRMSR
+   * IA32_APIC_BASE (0x1B) go to it (a write with a reserved bit set, or x2APIC's EXTD, is #GP).
+   * null (default): the MSR is plain storage reading 0xFEE00900 until written. May be set after
+   * construction (a machine creates its devices after the CPU).
+   */
+  apic: LocalApicLink | null = null;
 
   // ---- counters, MSRs -------------------------------------------------------------------
   /** The x87 unit (double-precision registers; see fpu.ts). */
@@ -246,6 +255,7 @@ export class Cpu extends LazyFlags implements CodeWriteObserver {
     this.profile = typeof p === 'string' ? (CPU_PROFILES[p] ?? CPU_PROFILES.p6) : p;
     this.mmu = options.mmu ?? new Mmu({ memory: options.memory });
     this.driveClock = options.driveClock ?? true;
+    this.apic = options.apic ?? null;
     this.loadFromState();
   }
 
@@ -1018,6 +1028,7 @@ export class Cpu extends LazyFlags implements CodeWriteObserver {
   readMsr(msr: number): [number, number] | null {
     msr >>>= 0;
     if (msr === Msr.IA32_TIME_STAMP_COUNTER) { const t = this.readTsc(); return [t % 0x100000000, Math.floor(t / 0x100000000)]; }
+    if (msr === Msr.IA32_APIC_BASE && this.apic !== null) return [this.apic.readApicBaseMsr() >>> 0, 0];
     if (msr === Msr.IA32_APIC_BASE && !this.msrs.has(msr)) return [0xfee00900, 0];
     if (msr === Msr.IA32_EFER) return this.profile.syscall ? [this.state.efer >>> 0, 0] : null;
     const v = this.msrs.get(msr);
@@ -1035,6 +1046,12 @@ export class Cpu extends LazyFlags implements CodeWriteObserver {
     if (msr === Msr.IA32_EFER) {
       if (!this.profile.syscall) return false;
       this.state.efer = (this.state.efer & ~1) | (lo & 1); // SCE only (no long mode yet)
+      return true;
+    }
+    if (msr === Msr.IA32_APIC_BASE && this.apic !== null) {
+      // bits 7:0, 9 and 10 (EXTD: no x2APIC) and the bits above a 32-bit base are reserved (SDM Vol. 3A 11.4.4)
+      if ((hi | 0) !== 0 || (lo & 0x6ff) !== 0) return false;
+      this.apic.writeApicBaseMsr(lo >>> 0);
       return true;
     }
     if (!this.profile.msrs.includes(msr) && msr !== Msr.IA32_APIC_BASE) return false;
