@@ -588,6 +588,12 @@ function x87Exec(c: Cpu, op: number): void {
             // C1 is the sign bit of the register's contents, also when it is empty
             if (fpu.rawValid[p0] !== 0 ? (fpu.rawSe[p0] & 0x8000) !== 0 : r0 < 0 || Object.is(r0, -0)) fpu.status |= C1;
             if (fpu.isEmpty(0)) fpu.status |= C3 | C0;
+            else if (fpu.rawValid[p0] !== 0) { // classify the exact image (SDM FXAM table)
+              const exp = fpu.rawSe[p0] & 0x7fff, hi = fpu.rawHi[p0], frac = (hi & 0x7fffffff) | fpu.rawLo[p0];
+              if (exp === 0x7fff) { if (hi < 0) fpu.status |= frac === 0 ? C2 | C0 : C0; } // ∞, NaN; J = 0: unsupported (000)
+              else if (exp === 0) fpu.status |= (hi | fpu.rawLo[p0]) === 0 ? C3 : C3 | C2; // zero, denormal
+              else if (hi < 0) fpu.status |= C2; // normal; J = 0: unnormal, unsupported (000)
+            }
             else if (Number.isNaN(v)) fpu.status |= C0;
             else if (!Number.isFinite(v)) fpu.status |= C2 | C0;
             else if (v === 0) fpu.status |= C3;
