@@ -8,7 +8,8 @@
  */
 import { Code, Mnemonic, MemorySize, codeNames, memorySizeNames, mnemonicNames } from './generated/enums.js';
 import { FMT_FLAGS } from './generated/formatter-tables.js';
-import { type Instruction, OpKind, RoundingControl } from './instruction.js';
+import { FORM_DATA } from './generated/tables.js';
+import { EncodingKind, type Instruction, OpKind, RoundingControl } from './instruction.js';
 import { Register, registerNames } from './register.js';
 
 /** When to write a memory size keyword (`dword ptr`). */
@@ -133,6 +134,8 @@ function hexTables(digits: string): [readonly string[], readonly string[]] {
 }
 const HEX_TABLES = hexTables(HEX);
 const HEX_TABLES_UP = hexTables(HEX_UP);
+/** log2 of a memory operand scale (1, 2, 4, 8), indexed by the scale. */
+const SCALE_LOG = Uint8Array.of(0, 0, 1, 0, 2, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0);
 const ZEROS = ['', '0', '00', '000', '0000', '00000', '000000', '0000000', '00000000', '000000000', '0000000000', '00000000000', '000000000000', '0000000000000', '00000000000000', '000000000000000', '0000000000000000'];
 
 /** Mnemonic text overrides (iced-compatible Intel spellings). */
@@ -247,6 +250,30 @@ export class IntelFormatter {
   /** By Code: implicit register operand text iced's Intel syntax shows (`vmrun rax`), or null. */
   private readonly implicitText: (string | null)[];
 
+  // Precomputed text pieces for the fast path of format() (built once per option set, so that
+  // formatting a common instruction is a few table loads and string concatenations).
+  /** By Code: 1 = {@link IntelFormatter.format}'s fast path applies (no special case of any kind). */
+  private readonly fastCode: Uint8Array;
+  /** By Code: the mnemonic text, and the mnemonic text followed by a space. */
+  private readonly mnText: string[];
+  private readonly mnSpace: string[];
+  /** By Register: the operand separator followed by the register name (`,rax`). */
+  private readonly sepReg: string[];
+  /** By Register: `[` + name (memory base), name + `:` (segment override). */
+  private readonly openReg: string[];
+  private readonly segColon: string[];
+  /** By Register * 4 + log2(scale): `+rax*4` (after a base) and `[rax*4` (no base). */
+  private readonly indexPlus: string[];
+  private readonly indexOpen: string[];
+  /** By value 0..255: the number as {@link IntelFormatter} writes it (`5`, `0x1f`); `+0x1f]` and `-0x1f]` (displacements). */
+  private readonly smallNum: string[];
+  private readonly dispPlus: string[];
+  private readonly dispMinus: string[];
+  /** Char codes of the hex digits (case per options). */
+  private readonly hexCodes: Uint8Array;
+  /** By Code: bit 0/1/2 = write the memory size keyword in 16/32/64-bit code (this option set's style, no broadcast). */
+  private readonly sizeShown: Uint8Array;
+
   constructor(options: FormatterOptions = {}) {
     this.upper = options.uppercase ?? false;
     this.hexDigits = options.uppercaseHex === true ? HEX_UP : HEX;
@@ -338,6 +365,55 @@ export class IntelFormatter {
     this.specialCode = new Uint8Array(codeNames.length);
     this.specialMnemonic = new Uint8Array(mnemonicNames.length);
     this.buildSpecial();
+
+    // Fast-path tables.
+    this.hexCodes = Uint8Array.from(this.hexDigits, (ch) => ch.charCodeAt(0));
+    const nCodes = codeNames.length;
+    // Code -> Mnemonic from the decoder's form table (every form of a Code has the same mnemonic;
+    // a Code without a form, or with two mnemonics, stays on the general path).
+    const mnOfCode = new Int32Array(nCodes).fill(-1);
+    for (let f = 0; f < FORM_DATA.length; f += 4) {
+      const w0 = FORM_DATA[f] ?? 0;
+      const c = w0 & 0xffff;
+      const m = w0 >>> 16;
+      mnOfCode[c] = mnOfCode[c] === -1 || mnOfCode[c] === m ? m : -2;
+    }
+    this.fastCode = new Uint8Array(nCodes);
+    this.mnText = [];
+    this.mnSpace = [];
+    this.sizeShown = new Uint8Array(nCodes);
+    for (let c = 0; c < nCodes; c++) {
+      const m = mnOfCode[c] ?? -1;
+      const t = m < 0 ? '' : this.codeMnemonicText[c] ?? this.mnemonicText[m] ?? '';
+      this.mnText.push(t);
+      this.mnSpace.push(`${t} `);
+      this.fastCode[c] = m >= 0 && this.specialCode[c] === 0 && this.specialMnemonic[m] === 0 && this.stiMask[c] === 0 && this.narrowRegs[c] === 0 &&
+        this.farMemory[c] === 0 && (this.shortBranch[c] === 0 || !this.showBranchSize) && m !== Mnemonic.Cldemote ? 1 : 0;
+      const ff = FMT_FLAGS[c] ?? 0;
+      const style = this.memSizeStyle;
+      this.sizeShown[c] = style === MemorySizeStyle.Always ? 7 : style === MemorySizeStyle.Never ? 0
+        : (ff & 7) | ((ff & 128) !== 0 && style === MemorySizeStyle.Default ? 7 : 0);
+    }
+    this.sepReg = this.regText.map((t) => this.sep + t);
+    this.openReg = this.regText.map((t) => `[${t}`);
+    this.segColon = this.regText.map((t) => `${t}:`);
+    this.indexPlus = [];
+    this.indexOpen = [];
+    for (const t of this.regText) {
+      for (let sc = 0; sc < 4; sc++) {
+        this.indexPlus.push(sc === 0 ? `+${t}` : `+${t}*${1 << sc}`);
+        this.indexOpen.push(`[${t}*${1 << sc}`);
+      }
+    }
+    this.smallNum = [];
+    this.dispPlus = [];
+    this.dispMinus = [];
+    for (let v = 0; v < 256; v++) {
+      const t = v <= 9 && this.smallDecimal ? (DIGITS[v] ?? '') : this.hexPrefix + (this.hexOne[v] ?? '') + this.hexSuffix;
+      this.smallNum.push(t);
+      this.dispPlus.push(`+${t}]`);
+      this.dispMinus.push(`-${t}]`);
+    }
   }
 
   private buildSpecial(): void {
@@ -354,18 +430,23 @@ export class IntelFormatter {
   /** Formats `insn` (an invalid instruction formats as `(bad)`). */
   format(insn: Instruction): string {
     const code = insn.code;
-    if ((this.specialCode[code] ?? 1) === 0 && (this.specialMnemonic[insn.mnemonic] ?? 1) === 0 && !insn.memIsVsib) {
-      // Fast path: no pseudo-op, implicit or hidden operand, x87 special case or segment word.
-      const mn = this.codeMnemonicText[code] ?? this.mnemonicText[insn.mnemonic] ?? '';
-      let s = insn.hasLock || insn.hasRep || insn.hasRepne || insn.segmentPrefix !== Register.None || insn.hasAddressSizePrefix ||
-        insn.hasOperandSizePrefix || insn.rex !== 0 ? this.sizePrefixes(insn) + this.prefixes(insn) + mn : mn;
+    if (this.fastCode[code] === 1 && !insn.memIsVsib) {
+      // Fast path: no pseudo-op, implicit or hidden operand, x87 special case, segment word,
+      // narrowed register, `short`/`far` keyword: prefix keywords (if any), mnemonic and the
+      // operands from precomputed pieces. REX bits other than W never show.
       const n = insn.opCount;
+      let s = n === 0 ? this.mnText[code] ?? '' : this.mnSpace[code] ?? '';
+      if (insn.hasLock || insn.hasRep || insn.hasRepne || insn.segmentPrefix !== Register.None || insn.hasAddressSizePrefix ||
+        insn.hasOperandSizePrefix || (insn.rex & 8) !== 0) s = this.sizePrefixes(insn) + this.prefixes(insn) + s;
       if (n === 0) return s;
-      s += ' ';
-      s += this.formatOperand(insn, 0);
+      const kinds = insn.opKinds;
+      const regs = insn.opRegisters;
+      const k0 = kinds[0];
+      s += k0 === OpKind.Register ? this.regText[regs[0] ?? 0] ?? '' : this.fastOperand(insn, k0 ?? 0);
+      if (insn.encoding === EncodingKind.EVEX) s += this.decorators(insn, false);
       for (let i = 1; i < n; i++) {
-        s += this.sep;
-        s += this.formatOperand(insn, i);
+        const k = kinds[i];
+        s += k === OpKind.Register ? this.sepReg[regs[i] ?? 0] ?? '' : this.sep + this.fastOperand(insn, k ?? 0);
       }
       return s;
     }
@@ -494,7 +575,12 @@ export class IntelFormatter {
 
   /** Text of operand `i` (0-based over all operands, including decorators such as `{k1}{z}`). */
   formatOperand(insn: Instruction, i: number): string {
-    const kind = insn.opKinds[i] ?? 0;
+    const s = this.operandBody(insn, i, insn.opKinds[i] ?? 0);
+    return i === 0 ? s + this.decorators(insn, insn.memIsVsib) : s;
+  }
+
+  /** Text of operand `i` of kind `kind`, without decorators. */
+  private operandBody(insn: Instruction, i: number, kind: number): string {
     let s: string;
     switch (kind) {
       case OpKind.Register: {
@@ -541,8 +627,98 @@ export class IntelFormatter {
         s = this.stringMemory(insn, kind);
         break;
     }
-    if (i === 0) s += this.decorators(insn, insn.memIsVsib);
     return s;
+  }
+
+  /** A non-register operand on the fast path (the Code has no `far`/`short`/narrowing special case). */
+  private fastOperand(insn: Instruction, kind: number): string {
+    switch (kind) {
+      case OpKind.Memory:
+        return this.fastMemory(insn);
+      case OpKind.Immediate8:
+        return this.signedImm ? this.immText(insn.immediateLo & 0xff, 0, 8) : this.smallNum[insn.immediateLo & 0xff] ?? '';
+      case OpKind.Immediate16:
+      case OpKind.Immediate8to16:
+        return this.signedImm ? this.immText(insn.immediateLo & 0xffff, 0, 16) : this.num(insn.immediateLo & 0xffff);
+      case OpKind.Immediate32:
+      case OpKind.Immediate8to32:
+        return this.signedImm ? this.immText(insn.immediateLo >>> 0, 0, 32) : this.num(insn.immediateLo >>> 0);
+      case OpKind.NearBranch16:
+        return this.branchZeros && insn.nearBranchHi === 0 ? this.hexFixed(insn.nearBranchLo >>> 0, 4) : this.operandBody(insn, 1, kind);
+      case OpKind.NearBranch32:
+        return this.branchZeros && insn.nearBranchHi === 0 ? this.hexFixed(insn.nearBranchLo >>> 0, 8) : this.operandBody(insn, 1, kind);
+      case OpKind.NearBranch64:
+        return this.branchZeros ? this.hexFixed64(insn.nearBranchHi >>> 0, insn.nearBranchLo >>> 0) : this.hex64(insn.nearBranchHi >>> 0, insn.nearBranchLo >>> 0, 0);
+      default:
+        return this.operandBody(insn, 1, kind);
+    }
+  }
+
+  /** Memory operand on the fast path: same text as {@link IntelFormatter.memory}, from precomputed pieces. */
+  private fastMemory(insn: Instruction): string {
+    const ms = insn.memorySize;
+    const bit = insn.bitness === 64 ? 4 : insn.bitness === 32 ? 2 : 1;
+    let s: string;
+    if ((ms - MemorySize.FpuEnv14) >>> 0 <= MemorySize.FpuState94 - MemorySize.FpuEnv14) s = this.showSize(insn) ? this.memSizeText[ms] ?? '' : '';
+    else if (insn.broadcast) s = this.showSize(insn) ? this.bcstKeyword[insn.code] ?? this.memSizeText[ms] ?? '' : '';
+    else s = ((this.sizeShown[insn.code] ?? 0) & bit) !== 0 ? this.memSizeText[ms] ?? '' : '';
+    if (insn.segmentPrefix !== Register.None && this.segShown(insn)) s += this.segColon[insn.segmentPrefix] ?? '';
+    const base = insn.memBase;
+    const index = insn.memIndex;
+    if (base === Register.RIP || base === Register.EIP || insn.code === Code.Xlat_m8) return s + this.memory(insn, true);
+    let close = true;
+    if (base !== Register.None) {
+      s += this.openReg[base] ?? '';
+      if (index !== Register.None) s += this.indexPlus[index * 4 + SCALE_LOG[insn.memScale & 15]] ?? '';
+    } else if (index !== Register.None) {
+      s += this.indexOpen[index * 4 + SCALE_LOG[insn.memScale & 15]] ?? '';
+    } else {
+      const lo = insn.memDisplLo >>> 0;
+      const asz = insn.addressSize;
+      s += '[';
+      s += asz === 64 ? this.hex64(insn.memDisplHi >>> 0, lo, 0) : this.num(asz === 16 ? lo & 0xffff : lo);
+      close = false;
+    }
+    if (close) {
+      // Displacement, signed in the address size, then `]`.
+      const asz = insn.addressSize;
+      const lo = insn.memDisplLo;
+      if (asz === 64) {
+        const hi = insn.memDisplHi;
+        if (hi === 0 && lo >= 0) s += lo === 0 ? ']' : lo < 256 ? this.dispPlus[lo] ?? '' : `+${this.num(lo)}]`;
+        else if (hi === -1 && lo < 0) s += lo > -256 ? this.dispMinus[-lo] ?? '' : `-${this.num(-lo >>> 0)}]`;
+        else if (hi < 0) {
+          const nlo = (~lo + 1) >>> 0;
+          const nhi = (~hi + (nlo === 0 ? 1 : 0)) >>> 0;
+          s += `-${this.hex64(nhi, nlo, 0)}]`;
+        } else s += `+${this.hex64(hi >>> 0, lo >>> 0, 0)}]`;
+      } else {
+        const v = asz === 32 ? lo | 0 : (lo << 16) >> 16;
+        if (v === 0) s += ']';
+        else if (v > 0) s += v < 256 ? this.dispPlus[v] ?? '' : `+${this.num(v)}]`;
+        else s += v > -256 ? this.dispMinus[-v] ?? '' : `-${this.num(-v >>> 0)}]`;
+      }
+    } else s += ']';
+    return insn.broadcast ? s + this.memSuffix(insn) : s;
+  }
+
+  /** Hex prefix + at least `digits` hex digits (4 or 8) of the unsigned 32-bit `v` + suffix (decimal if ≤ 9 and the options say so). */
+  private hexFixed(v: number, digits: number): string {
+    if (v <= 9 && this.smallDecimal) return DIGITS[v] ?? '';
+    const h = this.hexCodes;
+    const t = digits === 8
+      ? String.fromCharCode(h[v >>> 28], h[(v >>> 24) & 15], h[(v >>> 20) & 15], h[(v >>> 16) & 15], h[(v >>> 12) & 15], h[(v >>> 8) & 15], h[(v >>> 4) & 15], h[v & 15])
+      : this.hex32(v, digits);
+    return this.hexPrefix + t + this.hexSuffix;
+  }
+
+  /** `0x` + 16 hex digits of `hi:lo` (decimal if ≤ 9 and the options say so). */
+  private hexFixed64(hi: number, lo: number): string {
+    if (hi === 0 && lo <= 9 && this.smallDecimal) return DIGITS[lo] ?? '';
+    const h = this.hexCodes;
+    const t = String.fromCharCode(h[hi >>> 28], h[(hi >>> 24) & 15], h[(hi >>> 20) & 15], h[(hi >>> 16) & 15], h[(hi >>> 12) & 15], h[(hi >>> 8) & 15], h[(hi >>> 4) & 15], h[hi & 15],
+      h[lo >>> 28], h[(lo >>> 24) & 15], h[(lo >>> 20) & 15], h[(lo >>> 16) & 15], h[(lo >>> 12) & 15], h[(lo >>> 8) & 15], h[(lo >>> 4) & 15], h[lo & 15]);
+    return this.hexPrefix + t + this.hexSuffix;
   }
 
   private hidden(insn: Instruction, i: number): boolean {
@@ -680,10 +856,13 @@ export class IntelFormatter {
     }
   }
 
-  private memory(insn: Instruction): string {
+  /** The memory operand text; with `bracketOnly`, without the size keyword and segment override. */
+  private memory(insn: Instruction, bracketOnly = false): string {
     let s = '';
-    if (this.showSize(insn)) s += (insn.broadcast ? this.bcstKeyword[insn.code] : undefined) ?? this.memSizeText[insn.memorySize] ?? '';
-    if (this.segShown(insn)) s += `${this.regText[insn.segmentPrefix] ?? ''}:`;
+    if (!bracketOnly) {
+      if (this.showSize(insn)) s += (insn.broadcast ? this.bcstKeyword[insn.code] : undefined) ?? this.memSizeText[insn.memorySize] ?? '';
+      if (this.segShown(insn)) s += `${this.regText[insn.segmentPrefix] ?? ''}:`;
+    }
     const base = insn.memBase;
     const index = insn.memIndex;
     s += '[';
