@@ -1,5 +1,5 @@
 /** The default CPU engine: the `@x86kit/interpreter` CPU on the machine's buses. */
-import type { CpuState, InterruptSource } from '@x86kit/core';
+import type { CpuState, InterruptSource, LocalApicLink } from '@x86kit/core';
 import { Cpu, type CpuProfile } from '@x86kit/interpreter';
 import type { CpuFactory, MachineCpu } from './machine.js';
 
@@ -20,6 +20,8 @@ export class InterpreterMachineCpu implements MachineCpu {
   get instret(): number { return this.cpu.instret; }
   get interrupts(): InterruptSource { return this.cpu.interrupts; }
   set interrupts(source: InterruptSource) { this.cpu.interrupts = source; }
+  get apic(): LocalApicLink | null { return this.cpu.apic; }
+  set apic(link: LocalApicLink | null) { this.cpu.apic = link; }
   run(budget: number): number { return this.cpu.run(budget); }
   loadFromState(): void { this.cpu.loadFromState(); }
   requestStop(): void { this.cpu.requestStop(); }

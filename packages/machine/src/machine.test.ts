@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import type { VirtualClock } from '@x86kit/core';
 import { CpuState, type InterruptSource, type IoBus, Rflags } from '@x86kit/core';
-import { IsaDebugExit } from '@x86kit/devices';
+import { IsaDebugExit, type LocalApic } from '@x86kit/devices';
 import { Machine, pcDevices, StopReason, interpreterCpu, loadRaw, type MachineCpu, type DeviceSet } from './index.js';
 
 /**
@@ -210,6 +210,23 @@ describe('Machine', () => {
     const stop = run('stop');
     expect(stop.r).toMatchObject({ reason: StopReason.Reset, resets: 0 });
     expect(stop.m.memory.read32(0x101000)).toBe(1);
+  });
+
+  test('the interpreter CPU reads and writes IA32_APIC_BASE through the PC local APIC', () => {
+    const code = Uint8Array.of(
+      0xb9, 0x1b, 0x00, 0x00, 0x00,             // mov ecx, 0x1b
+      0x0f, 0x32, 0xa3, 0x00, 0x10, 0x10, 0x00, // rdmsr; mov [0x101000], eax
+      0x25, 0xff, 0xf7, 0xff, 0xff, 0x0f, 0x30, // and eax, ~0x800 (EN); wrmsr
+      0x0f, 0x32, 0xa3, 0x04, 0x10, 0x10, 0x00, // rdmsr; mov [0x101004], eax
+      0xb0, 0x00, 0xe6, 0xf4, 0xf4,             // mov al, 0; out 0xf4, al; hlt
+    );
+    const m = new Machine({ ramSize: 16 * MB, cpu: interpreterCpu(), devices: pcDevices() });
+    m.start(loadRaw(m.memory, code, 0x100000));
+    expect(m.run({ maxInstructions: 1000 })).toMatchObject({ reason: StopReason.DebugExit, exitStatus: 1 });
+    expect(m.memory.read32(0x101000)).toBe(0xfee00900); // base, EN, BSP
+    expect(m.memory.read32(0x101004)).toBe(0xfee00100); // EN cleared: the APIC is globally disabled
+    const lapic = m.devices.lapic as LocalApic;
+    expect(lapic.hardwareEnabled).toBe(false);
   });
 
   test('PC device set: ACPI PM timer follows virtual time, fw_cfg signature, CMOS memory size', () => {

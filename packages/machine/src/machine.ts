@@ -15,7 +15,7 @@
  * count and output on every run.
  */
 import {
-  type CpuState, type InterruptSource, IoBus, PhysicalMemoryBus, Rflags, VirtualClock, ApiMisuseError,
+  type CpuState, type InterruptSource, IoBus, PhysicalMemoryBus, Rflags, VirtualClock, ApiMisuseError, type LocalApicLink,
 } from '@x86kit/core';
 import { applyBootState, BootMode, type BootState } from './boot-state.js';
 import { checkRamSize, PcLayout } from './layout.js';
@@ -39,6 +39,11 @@ export interface MachineCpu {
   interrupts: InterruptSource;
   /** Counters for `--stats` (flat name → value). */
   countersSnapshot?(): Record<string, number>;
+  /**
+   * The local APIC behind IA32_APIC_BASE (and CR8) for engines that model it: the machine sets
+   * it after building devices when the device set provides one ({@link DeviceSetResult.apic}).
+   */
+  apic?: LocalApicLink | null;
 }
 
 /** Buses and hooks handed to the CPU factory and the device set. */
@@ -67,6 +72,8 @@ export interface DeviceSetResult {
   devices: Record<string, unknown>;
   /** Counter snapshots for `--stats`. */
   counters: () => Record<string, number>;
+  /** The boot CPU's local APIC, connected to the CPU's IA32_APIC_BASE MSR (and CR8). */
+  apic?: LocalApicLink;
 }
 
 /** Builds and maps a machine's devices. */
@@ -200,6 +207,7 @@ export class Machine implements MachineContext {
     this.cpu = options.cpu({ memory: this.memory, io: this.io, clock: this.clock });
     const set = options.devices(this);
     this.cpu.interrupts = set.interrupts;
+    if (set.apic !== undefined) this.cpu.apic = set.apic;
     this.devices = set.devices;
     this.deviceCounters = set.counters;
   }

@@ -122,6 +122,7 @@ export function pcDevices(options: PcDeviceOptions = {}): DeviceSet {
     io.map(FwCfg.DEFAULT_BASE, 2, fwCfg);
     return {
       interrupts: lapic ?? pic,
+      ...(lapic !== null ? { apic: lapic } : {}),
       devices: { pic, pit, rtc, com1, i8042, debugExit, port92, post, pm1, pmTimer, fwCfg, lapic, ioapic, pci },
       counters: () => {
         const out: Record<string, number> = {};
