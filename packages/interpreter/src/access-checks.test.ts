@@ -101,9 +101,12 @@ describe('entering virtual-8086 mode (SDM Vol. 3A 20.2.1, 20.3.3; IRET pseudo-co
     bus.write32(TSS1 + 0x38, 0xfff0); // ESP
     [0x1234, 0x2000, 0x3000, 0x4000, 0x5000, 0x6000].forEach((v, s) => bus.write32(TSS1 + 0x48 + 4 * s, v));
     bus.load(0x20100, Uint8Array.of(0x8b, 0x06, 0xff, 0xff)); // mov ax,[0xffff]
+    cpu.state.dr[14] = 0x400 | 0x1 | 0x8 | (1 << 20); // L0 (execute at DR0 = 0), G1 (write breakpoint at 0)
+    cpu.loadFromState();
     const [vec, err, eip] = runToException(cpu);
     expectV86Segments(cpu, [0x1234, 0x2000, 0x3000, 0x4000, 0x5000, 0x6000]);
     expect(cpu.state.segSel[SysSeg.TR]).toBe(0x30);
+    expect(cpu.state.dr[14] & 0x1ff).toBe(0x8); // the switch cleared L0 (SDM Vol. 3B 18.2.4), kept G1
     expect([vec, err, eip]).toEqual([Exc.GP, 0, 0x100]);
   });
 

@@ -1,12 +1,14 @@
 /**
  * Hardware task switching (Intel SDM Vol. 3A, 7.3 "Task Switching"; AMD APM Vol. 2, 12.3):
  * JMP/CALL to a TSS descriptor or task gate, INT/exception through a task gate, and IRET with
- * NT = 1 (return to the back-link task). 16-bit (286) and 32-bit TSS formats.
+ * NT = 1 (return to the back-link task). 16-bit (286) and 32-bit TSS formats. A switch clears
+ * DR7.L0–L3/LE; the TSS debug-trap bit (T, #DB with DR6.BT after the switch) is not modelled.
  */
 import {
   Cr0, Exc, Rflags, Seg, SegAttr, SysSeg, SysDescType, descAttr, descBase, descLimit,
 } from '@x86kit/core';
 import type { Cpu } from './cpu.js';
+import { refreshAccessChecks } from './access-checks.js';
 import { loadSegmentForTask, loadSegRealOrV86, readDescriptorInto } from './system.js';
 
 /** What started the task switch. */
@@ -99,6 +101,8 @@ export function taskSwitch(c: Cpu, sel: number, source: TaskSource, nextEip: num
     st.cr3[0] = cr3; st.cr3[1] = 0;
     c.syncPaging(true);
   }
+  // DR7.L0–L3 (and LE) are cleared on every task switch (Intel SDM Vol. 3B 18.2.4; Bochs clears 0x155)
+  if ((st.dr[14] & 0x155) !== 0) { st.dr[14] &= ~0x155; refreshAccessChecks(c); }
   for (let r = 0; r < 8; r++) c.r[2 * r] = regs[r];
   c.setFlags(is32 ? nf : (c.flags & ~0xffff) | (nf & 0xffff));
   st.cr0 |= Cr0.TS;
