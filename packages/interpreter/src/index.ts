@@ -15,3 +15,4 @@ export { mmxBinary, mmxPshufw, MMX_BINARY_OPCODES, MMXEXT_BINARY_OPCODES, CPUID_
 export {
   fxsaveImage, fxrstorImage, FXSAVE_WRITTEN_BYTES, DEFAULT_MXCSR_MASK, type SimdSnapshot,
 } from './fxsave.js';
+export { AccessCheck, AccessChecks, alignMask } from './access-checks.js';
