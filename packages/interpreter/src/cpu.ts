@@ -17,7 +17,7 @@ import { LazyFlags } from './flags.js';
 import { RunStatus, InsnClass, INSN_CLASS_COUNT, ExitKind } from './constants.js';
 import { pickHandler } from './exec.js';
 import { FastOp, addRR, subRR, logicSet, jump, callRel, retNear, ea } from './handlers.js';
-import { inc, dec } from './alu.js';
+import { inc, dec, shift } from './alu.js';
 import { deliverProtected, type EventKind, EventType } from './system.js';
 import { AccessChecks, accessCheckMode, checkedAccess, debugTrap } from './access-checks.js';
 import { type CpuProfile, CPU_PROFILES } from './profiles.js';
@@ -1178,6 +1178,8 @@ export class Cpu extends LazyFlags implements CodeWriteObserver {
           case FastOp.Load: { const v = this.rd32(d.eaSeg, ea(this, d)); if (!this.fault) g[d.ra] = v | 0; break; }
           case FastOp.Store: this.wr32(d.eaSeg, ea(this, d), g[d.rb]); break;
           case FastOp.Lea: g[d.ra] = ea(this, d) | 0; break;
+          case FastOp.Shift1: g[d.ra] = shift(this, d.reg, g[d.ra] >>> 0, 1, 4) | 0; break;
+          case FastOp.ShiftI: g[d.ra] = shift(this, d.reg, g[d.ra] >>> 0, d.imm, 4) | 0; break;
           default: d.exec(this, d);
         }
         if (this.fault || this.pendingExit) {

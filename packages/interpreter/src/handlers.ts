@@ -25,7 +25,7 @@ import { LazyOp } from './constants.js';
 export const FastOp = {
   None: 0, AddRR: 1, AddRI: 2, SubRR: 3, SubRI: 4, CmpRR: 5, CmpRI: 6, XorRR: 7, XorRI: 8, AndRR: 9, AndRI: 10,
   OrRR: 11, OrRI: 12, TestRR: 13, TestRI: 14, MovRR: 15, MovRI: 16, IncR: 17, DecR: 18, Jcc: 19, Jmp: 20,
-  Call: 21, Ret: 22, PushR: 23, PopR: 24, Load: 25, Store: 26, Lea: 27,
+  Call: 21, Ret: 22, PushR: 23, PopR: 24, Load: 25, Store: 26, Lea: 27, Shift1: 28, ShiftI: 29,
 } as const;
 
 /** Operand sources of a fast case: none, ModRM.rm, ModRM.reg, opcode bits 2:0, EAX. */
@@ -280,6 +280,10 @@ fast(FAST_REG, 'Dec_rm32', FastOp.DecR, Src.Rm, Src.None);
 fast(FAST_MEM, 'Mov_r32_rm32', FastOp.Load, Src.Reg, Src.None);
 fast(FAST_MEM, 'Mov_rm32_r32', FastOp.Store, Src.None, Src.Reg);
 fast(FAST_MEM, 'Lea_r32_m', FastOp.Lea, Src.Reg, Src.None);
+for (const n of ['Rol', 'Ror', 'Rcl', 'Rcr', 'Shl', 'Shr', 'Sal', 'Sar']) {
+  fast(FAST_REG, `${n}_rm32_1`, FastOp.Shift1, Src.Rm, Src.None);
+  fast(FAST_REG, `${n}_rm32_imm8`, FastOp.ShiftI, Src.Rm, Src.None);
+}
 
 // ---- 8- and 16-bit forms (real-mode and 16-bit code) ------------------------------------------
 // Through the shared helpers with the register accessors (8-bit registers use the AL..BH
