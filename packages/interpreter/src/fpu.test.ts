@@ -157,3 +157,25 @@ describe('FPREM/FPREM1', () => {
     expect(cpu.fpu.statusWord() & 0x4700).toBe(0x4000); // q = 2: C3 = bit 1
   });
 });
+
+describe('x87 NaN operands (SDM Vol. 1, table 4-7)', () => {
+  it('an SNaN operand raises IE and propagates quieted, payload kept; an empty operand gives the indefinite', () => {
+    const { bus, cpu } = machine([...FNINIT, ...FLD1, 0xdb, 0x2e, 0x00, 0x20, 0xd8, 0xc1, HLT]); // fld1; fld m80 (SNaN); fadd st0, st1
+    bus.write32(0x2000, 0x00000123); bus.write32(0x2004, 0x80000000); bus.write16(0x2008, 0xffff); // -SNaN, payload 0x123
+    expect(run(cpu)).toBe(-1);
+    expect(image(cpu, 0)).toEqual([0xffff, 0xc0000000, 0x123]);
+    expect(cpu.fpu.statusWord() & IE).toBe(IE);
+    const e = machine([...FNINIT, 0xdb, 0x2e, 0x00, 0x20, 0xd8, 0xc1, HLT]); // ST(1) empty
+    e.bus.write32(0x2000, 0x00000123); e.bus.write32(0x2004, 0xc0000000); e.bus.write16(0x2008, 0x7fff); // QNaN
+    expect(run(e.cpu)).toBe(-1);
+    expect(image(e.cpu, 0)).toEqual(INDEFINITE);
+  });
+  it('of two QNaNs the larger significand wins', () => {
+    const { bus, cpu } = machine([...FNINIT, 0xdb, 0x2e, 0x00, 0x20, 0xdb, 0x2e, 0x10, 0x20, 0xde, 0xc9, HLT]); // fld; fld; fmulp
+    bus.write32(0x2004, 0xc0000000); bus.write32(0x2000, 5); bus.write16(0x2008, 0x7fff);
+    bus.write32(0x2014, 0xc0000000); bus.write32(0x2010, 9); bus.write16(0x2018, 0xffff);
+    expect(run(cpu)).toBe(-1);
+    expect(image(cpu, 0)).toEqual([0xffff, 0xc0000000, 9]);
+    expect(cpu.fpu.statusWord() & IE).toBe(0);
+  });
+});

@@ -203,10 +203,14 @@ export class Fpu {
 
 /** Set by {@link readF32}/{@link readF64}: the operand just read is a denormal (for #D). */
 let memDenormal = false;
+/** Set by {@link readF32}/{@link readF64}: 0, or 1/2 when the operand is a QNaN/SNaN, with its 80-bit image. */
+let memNan = 0, memNanLo = 0, memNanHi = 0, memNanSe = 0;
 function readF32(c: Cpu, seg: number, off: number): number {
   const b = c.rd32(seg, off);
   u32[0] = b;
   memDenormal = (b & 0x7f800000) === 0 && (b & 0x7fffff) !== 0;
+  memNan = (b & 0x7f800000) === 0x7f800000 && (b & 0x7fffff) !== 0 ? ((b & 0x400000) !== 0 ? 1 : 2) : 0;
+  if (memNan !== 0) { memNanSe = ((b >>> 16) & 0x8000) | 0x7fff; memNanHi = 0x80000000 | ((b & 0x7fffff) << 8); memNanLo = 0; }
   return f32[0];
 }
 function readF64(c: Cpu, seg: number, off: number): number {
@@ -215,6 +219,8 @@ function readF64(c: Cpu, seg: number, off: number): number {
   const lo = c.rd32(seg, off), hi = c.rd32(seg, c.eaPlus(4));
   u32[0] = lo; u32[1] = hi;
   memDenormal = (hi & 0x7ff00000) === 0 && ((hi & 0xfffff) | lo) !== 0;
+  memNan = (hi & 0x7ff00000) === 0x7ff00000 && ((hi & 0xfffff) | lo) !== 0 ? ((hi & 0x80000) !== 0 ? 1 : 2) : 0;
+  if (memNan !== 0) { memNanSe = ((hi >>> 16) & 0x8000) | 0x7fff; memNanHi = 0x80000000 | ((hi & 0xfffff) << 11) | (lo >>> 21); memNanLo = lo << 11; }
   return f64[0];
 }
 /** The 80-bit image read by the last {@link readF80}. */
@@ -328,6 +334,50 @@ function sourceChecks(fpu: Fpu, a: number, b: number, ra: number, rb: number): b
   const den = (ra >= 0 && fpu.isDenormal(ra)) || (rb >= 0 ? fpu.isDenormal(rb) : rb === -1 && memDenormal);
   if (!den || Number.isNaN(a) || Number.isNaN(b)) return false;
   return fpu.exc(DE);
+}
+
+/** Result image of {@link nanOperands}. */
+let nanLo = 0, nanHi = 0, nanSe = 0;
+let opLo = 0, opHi = 0, opSe = 0;
+/** NaN kind of ST(i) (0 none, 1 QNaN, 2 SNaN) with its image in opLo/opHi/opSe; empty or unsupported: the indefinite. */
+function regNan(fpu: Fpu, i: number): number {
+  if (!Number.isNaN(fpu.st(i))) return 0;
+  const p = (fpu.top + i) & 7;
+  const se = fpu.rawSe[p], hi = fpu.rawHi[p], lo = fpu.rawLo[p];
+  if (fpu.tags[p] === TAG_EMPTY || fpu.rawValid[p] === 0 || (se & 0x7fff) !== 0x7fff || hi >= 0 || ((hi & 0x7fffffff) | lo) === 0) {
+    opLo = 0; opHi = 0xc0000000 | 0; opSe = 0xffff; return 1;
+  }
+  opLo = lo; opHi = hi; opSe = se;
+  return (hi & 0x40000000) !== 0 ? 1 : 2;
+}
+/**
+ * NaN operands of an arithmetic instruction (Intel SDM Vol. 1, table 4-7, x87 column): an SNaN
+ * raises IE; the result is the QNaN operand when one is a QNaN and the other an SNaN, else the
+ * NaN with the larger significand (the first on a tie), quieted. `ra`/`rb`: ST indices, −1 for
+ * the m32/m64 just read, −2 for an integer. Returns 0 when neither is a NaN, 1 when the result
+ * is in nanLo/nanHi/nanSe, 2 when IE is unmasked (nothing is stored).
+ */
+function nanOperands(fpu: Fpu, ra: number, rb: number): number {
+  if ((ra >= 0 && fpu.isEmpty(ra)) || (rb >= 0 && fpu.isEmpty(rb))) { // masked stack underflow: the indefinite
+    nanLo = 0; nanHi = 0xc0000000 | 0; nanSe = 0xffff;
+    return 1;
+  }
+  let ka = 0, la = 0, ha = 0, sa = 0, kb = 0, lb = 0, hb = 0, sb = 0;
+  if (ra >= 0) { ka = regNan(fpu, ra); la = opLo; ha = opHi; sa = opSe; }
+  if (rb >= 0) { kb = regNan(fpu, rb); lb = opLo; hb = opHi; sb = opSe; }
+  else if (rb === -1 && memNan !== 0) { kb = memNan; lb = memNanLo; hb = memNanHi; sb = memNanSe; }
+  if (ka === 0 && kb === 0) return 0;
+  if ((ka === 2 || kb === 2) && fpu.exc(IE)) return 2;
+  let pickA: boolean;
+  if (kb === 0) pickA = true;
+  else if (ka === 0) pickA = false;
+  else if (ka !== kb) pickA = ka === 1;
+  else {
+    const ma = (ha & 0xbfffffff) >>> 0, mb = (hb & 0xbfffffff) >>> 0; // significands without the quiet bit
+    pickA = ma > mb || (ma === mb && (la >>> 0) >= (lb >>> 0));
+  }
+  if (pickA) { nanLo = la; nanHi = ha | 0x40000000; nanSe = sa; } else { nanLo = lb; nanHi = hb | 0x40000000; nanSe = sb; }
+  return 1;
 }
 
 function arith(fpu: Fpu, op: number, a: number, b: number): number {
@@ -533,6 +583,8 @@ function x87Exec(c: Cpu, op: number): void {
       if (reg === 2 || reg === 3) { compare(fpu, fpu.st(0), mem || op === 0xd8 ? b : fpu.st(rm), false); if (reg === 3) fpu.pop(); return; }
       let k = reg;
       if (!mem && op === 0xdc) k = reg === 4 ? 5 : reg === 5 ? 4 : reg === 6 ? 7 : reg === 7 ? 6 : reg; // DC reg forms swap R
+      const nan = nanOperands(fpu, mem || op === 0xd8 ? 0 : rm, mem ? -1 : op === 0xd8 ? rm : 0);
+      if (nan !== 0) { if (nan === 1) { fpu.setSt(dstI, NaN); fpu.setRaw(dstI, nanLo, nanHi, nanSe); } return; }
       const before = fpu.status;
       const r = arith(fpu, k, a, b);
       if (unmaskedSince(fpu, before)) return;
@@ -644,6 +696,7 @@ function x87Exec(c: Cpu, op: number): void {
                 // NaN operands propagate (an SNaN is quieted, raising IE), an infinite dividend or a
                 // zero divisor is invalid; C2 and C1 are cleared, C0 and C3 left alone (silicon)
                 fpu.status &= ~(C1 | C2);
+                if (fpu.isUnsupported(0) || fpu.isUnsupported(1)) { if (!fpu.exc(IE)) fpu.setSt(0, NaN); return; }
                 const p0 = fpu.top & 7, p1 = (fpu.top + 1) & 7;
                 const sn0 = fpu.isSignalingNaN(0), sn1 = fpu.isSignalingNaN(1);
                 if (!Number.isNaN(x) && !Number.isNaN(y)) { if (fpu.exc(IE)) return; fpu.setSt(0, NaN); return; }
@@ -686,6 +739,8 @@ function x87Exec(c: Cpu, op: number): void {
         if (c.fault || !fpu.need(0)) return;
         if (sourceChecks(fpu, fpu.st(0), b, 0, -2)) return;
         if (reg === 2 || reg === 3) { compare(fpu, fpu.st(0), b, false); if (reg === 3) fpu.pop(); return; }
+        const nan = nanOperands(fpu, 0, -2);
+        if (nan !== 0) { if (nan === 1) { fpu.setSt(0, NaN); fpu.setRaw(0, nanLo, nanHi, nanSe); } return; }
         const before = fpu.status;
         const r = arith(fpu, reg, fpu.st(0), b);
         if (unmaskedSince(fpu, before)) return;
@@ -703,6 +758,9 @@ function x87Exec(c: Cpu, op: number): void {
       if (!fpu.need(0) || !fpu.need(rm)) return;
       if (sourceChecks(fpu, fpu.st(rm), fpu.st(0), rm, 0)) return;
       const k = reg === 4 ? 5 : reg === 5 ? 4 : reg === 6 ? 7 : reg === 7 ? 6 : reg;
+      const nan = nanOperands(fpu, rm, 0);
+      if (nan === 2) return;
+      if (nan === 1) { fpu.setSt(rm, NaN); fpu.setRaw(rm, nanLo, nanHi, nanSe); fpu.pop(); return; }
       const before = fpu.status;
       const r = arith(fpu, k, fpu.st(rm), fpu.st(0));
       if (unmaskedSince(fpu, before)) return; // unmasked: no result, no pop (SDM Vol. 1, 8.7)

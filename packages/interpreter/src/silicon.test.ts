@@ -18,6 +18,7 @@ import {
 } from '@x86kit/test-utils';
 import { Cr0, Cr4, Efer, PhysicalMemoryBus, Seg, SysSeg, SegAttr, encodeDescriptor, encodeGate } from '@x86kit/core';
 import { CPU_PROFILES, Cpu, ExitKind, RunStatus } from './index.js';
+import { decodeF80 } from './fpu.js';
 
 const FULL = process.env.X86KIT_FULL === '1';
 const PER_FORM = FULL ? undefined : 12;
@@ -136,12 +137,12 @@ class SiliconEngine {
       for (let i = 0; i < 8; i++) {
         const phys = (fpu.top + i) & 7;
         fpu.tags[phys] = (fp.ftwAbridged & (1 << phys)) !== 0 ? 0 : 3;
-        fpu.regs[phys] = f80ToNumber(fp.st[i]);
         const b = fp.st[i];
         fpu.rawValid[phys] = 1;
         fpu.rawLo[phys] = b[0] | (b[1] << 8) | (b[2] << 16) | (b[3] << 24);
         fpu.rawHi[phys] = b[4] | (b[5] << 8) | (b[6] << 16) | (b[7] << 24);
         fpu.rawSe[phys] = b[8] | (b[9] << 8);
+        fpu.regs[phys] = decodeF80(fpu.rawLo[phys], fpu.rawHi[phys], fpu.rawSe[phys]); // as FLD m80/FXRSTOR would
       }
       st.mxcsr = fp.mxcsr;
       for (let r = 0; r < 8; r++) {
@@ -234,17 +235,6 @@ class SiliconEngine {
       }
     }
   }
-}
-
-function f80ToNumber(b: Uint8Array): number {
-  // 10 bytes little-endian: significand (8 bytes) then sign+exponent
-  let mant = 0;
-  for (let i = 7; i >= 0; i--) mant = mant * 256 + b[i];
-  const se = b[8] | (b[9] << 8);
-  const sign = (se & 0x8000) !== 0 ? -1 : 1, exp = se & 0x7fff;
-  if (exp === 0x7fff) return (b[7] & 0x7f) === 0 && mant % 2 ** 56 === 0 && b.slice(0, 7).every((x) => x === 0) ? sign * Infinity : NaN;
-  if (mant === 0) return sign * 0;
-  return sign * mant * Math.pow(2, (exp === 0 ? 1 : exp) - 16383 - 63);
 }
 
 interface Expect { forms: Record<string, { failures: number; reason: string }> }
