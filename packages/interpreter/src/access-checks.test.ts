@@ -187,6 +187,8 @@ describe('#AC alignment checking (SDM Vol. 3A 6.15 interrupt 17, table 6-7)', ()
     ['fnsave [ebx] (108 bytes, 4-aligned: the pieces are not checked)', [0xdd, 0x33], 0x5004, false],
     ['fnsave [ebx] at 2 mod 4', [0xdd, 0x33], 0x5002, true],
     ['fnstenv [ebx] (28 bytes) at 4 mod 8', [0xd9, 0x33], 0x5004, false],
+    ['sgdt [ebx] at 4 mod 8 (the 6-byte image needs 4, its dword at +2 is not checked)', [0x0f, 0x01, 0x03], 0x5004, false],
+    ['sgdt [ebx] at 2 mod 4', [0x0f, 0x01, 0x03], 0x5002, true],
     ['movsd with ESI misaligned', [0x89, 0xde, 0xbf, 0x00, 0x60, 0x00, 0x00, 0xa5], 0x5001, true],
   ];
   for (const [name, code, ebx, faults] of cases) {

@@ -128,6 +128,18 @@ export function checkedAccess(c: Cpu, lin: number, size: number, write: boolean)
   return lin;
 }
 
+/**
+ * Alignment check of a multi-part operand as a whole (its table 6-7 alignment by `size`), for
+ * instructions that write it in pieces whose own alignment differs (SGDT/SIDT: a word, then a
+ * doubleword at +2; the image must be 4-aligned as a whole). The pieces are then not checked
+ * again. Nothing runs while alignment checking is off. False after raising #AC(0).
+ */
+export function checkAlignWhole(c: Cpu, s: number, off: number, size: number): boolean {
+  if ((c.checks.mode & AccessCheck.Align) === 0) return true;
+  c.segAddr(s, off, size, true);
+  return !c.fault;
+}
+
 /** DR7 LEN encodings: 00 = 1 byte, 01 = 2, 10 = 8 (Intel SDM Vol. 3B 18.2.4), 11 = 4. */
 const LEN_BYTES = [1, 2, 8, 4] as const;
 

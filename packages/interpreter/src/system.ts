@@ -14,7 +14,7 @@ import {
 import type { Cpu } from './cpu.js';
 import { InsnClass, ExitKind } from './constants.js';
 import { taskSwitch, TaskSource } from './task.js';
-import { AccessCheck, ioBreakpoint, refreshAccessChecks } from './access-checks.js';
+import { AccessCheck, checkAlignWhole, ioBreakpoint, refreshAccessChecks } from './access-checks.js';
 
 /** How an event entered delivery; decides error-code EXT and gate-DPL checks. */
 export const EventType = { Exception: 0, External: 1, Software: 2, Int3: 3, Icebp: 4 } as const;
@@ -774,6 +774,7 @@ export function sysInsn0F01(c: Cpu): void {
       if (c.interceptInsn(InsnClass.DescTable)) return;
       const base = c.reg === 0 ? st.gdtrBase[0] : st.idtrBase[0];
       const limit = c.reg === 0 ? st.gdtrLimit : st.idtrLimit;
+      if (!checkAlignWhole(c, c.eaSeg, c.eaOff, 6)) return; // #AC: the 6-byte image needs 4 (SDM Vol. 3A table 6-7)
       if (!c.checkWrite(c.eaSeg, c.eaOff, 2) || !c.checkWrite(c.eaSeg, c.eaPlus(2), 4)) return;
       c.wr16(c.eaSeg, c.eaOff, limit);
       // 16-bit operand size stores 24 bits of base and a zero high byte (386+ behaviour)
