@@ -404,6 +404,10 @@ function checkResult(fpu: Fpu, r: number): boolean {
   if (r !== 0 && Math.abs(r) < 2.2250738585072014e-308) return !fpu.exc(UE | PE);
   return true;
 }
+/** An SNaN or unsupported operand makes even the unordered compares (FUCOM*, FUCOMI*) invalid. */
+function signaling(fpu: Fpu, i: number, j: number): boolean {
+  return fpu.isSignalingNaN(i) || fpu.isSignalingNaN(j) || fpu.isUnsupported(i) || fpu.isUnsupported(j);
+}
 function compare(fpu: Fpu, a: number, b: number, unordered: boolean): void {
   fpu.status &= ~(C0 | C1 | C2 | C3);
   if (Number.isNaN(a) || Number.isNaN(b)) { if (!unordered) fpu.exc(IE); fpu.status |= C0 | C2 | C3; return; }
@@ -748,7 +752,7 @@ function x87Exec(c: Cpu, op: number): void {
         return;
       }
       if (op === 0xda) {
-        if (reg === 5 && rm === 1) { if (!fpu.need(0) || !fpu.need(1)) return; compare(fpu, fpu.st(0), fpu.st(1), true); fpu.pop(); fpu.pop(); return; }
+        if (reg === 5 && rm === 1) { if (!fpu.need(0) || !fpu.need(1)) return; compare(fpu, fpu.st(0), fpu.st(1), !signaling(fpu, 0, 1)); fpu.pop(); fpu.pop(); return; }
         if (reg > 3) { c.ud(); return; }
         fcmov(c, fpu, rm, fcmovCond(c, reg));
         return;
@@ -791,7 +795,7 @@ function x87Exec(c: Cpu, op: number): void {
         if (rm === 0 || rm === 1 || rm === 4) return; // FENI/FDISI/FSETPM: no-ops on 387+
         c.ud(); return;
       }
-      if (reg === 5 || reg === 6) { fpu.need(0); fpu.need(rm); comi(c, fpu.st(0), fpu.st(rm), reg === 5); return; } // EFLAGS are written even on an unmasked #IA
+      if (reg === 5 || reg === 6) { fpu.need(0); fpu.need(rm); comi(c, fpu.st(0), fpu.st(rm), reg === 5 && !signaling(fpu, 0, rm)); return; } // EFLAGS are written even on an unmasked #IA
       if (reg === 7) { c.ud(); return; }
       { // FCMOVNcc
         fcmov(c, fpu, rm, !fcmovCond(c, reg));
@@ -851,7 +855,7 @@ function x87Exec(c: Cpu, op: number): void {
       switch (reg) {
         case 0: fpu.tags[(fpu.top + rm) & 7] = TAG_EMPTY; return; // FFREE
         case 2: case 3: if (!fpu.need(0)) return; fpu.setSt(rm, fpu.st(0)); fpu.copyRaw(rm, 0); if (reg === 3) fpu.pop(); return;
-        case 4: case 5: if (!fpu.need(0) || !fpu.need(rm)) return; compare(fpu, fpu.st(0), fpu.st(rm), true); if (reg === 5) fpu.pop(); return;
+        case 4: case 5: if (!fpu.need(0) || !fpu.need(rm)) return; compare(fpu, fpu.st(0), fpu.st(rm), !signaling(fpu, 0, rm)); if (reg === 5) fpu.pop(); return;
         default: c.ud(); return;
       }
     }
@@ -922,7 +926,7 @@ function x87Exec(c: Cpu, op: number): void {
       if (reg === 4 && rm === 0) { c.setReg(2, 0, fpu.statusWord()); return; } // FNSTSW AX
       if (reg === 5 || reg === 6) {
         const ok = fpu.need(0) && fpu.need(rm);
-        comi(c, fpu.st(0), fpu.st(rm), reg === 5);
+        comi(c, fpu.st(0), fpu.st(rm), reg === 5 && !signaling(fpu, 0, rm));
         if (ok) fpu.pop();
         return;
       }
