@@ -18,7 +18,7 @@ import { RunStatus, InsnClass, INSN_CLASS_COUNT, ExitKind } from './constants.js
 import { pickHandler } from './exec.js';
 import { FastOp, addRR, subRR, logicSet, jump, callRel, retNear, ea } from './handlers.js';
 import { inc, dec, shift } from './alu.js';
-import { deliverProtected, type EventKind, EventType } from './system.js';
+import { deliverProtected, type EventKind, EventType, loadSegRealOrV86 } from './system.js';
 import { AccessChecks, accessCheckMode, checkedAccess, debugTrap } from './access-checks.js';
 import { type CpuProfile, CPU_PROFILES } from './profiles.js';
 import { Mmu, Access } from '@x86kit/mmu';
@@ -901,10 +901,12 @@ export class Cpu extends LazyFlags implements CodeWriteObserver {
     this.eip = target;
   }
 
-  /** Load a segment register in real or V86 mode (base = selector × 16). */
+  /**
+   * Load a segment register in real or V86 mode (base = selector × 16; in V86 mode, keyed on
+   * the CPU's live EFLAGS.VM, limit 0xFFFF and DPL-3 attributes: see system.ts loadSegRealOrV86).
+   */
   loadSegReal(s: number, sel: number): void {
-    this.state.loadSegmentReal(s, sel);
-    if (s === Seg.SS || s === Seg.CS) this.updateMode();
+    loadSegRealOrV86(this, s, sel, this.vm);
   }
 
   // ======================================================================================
