@@ -1,4 +1,4 @@
-import type { Code } from './generated/enums.js';
+import { type Code, MemorySize } from './generated/enums.js';
 import {
   DISPATCH_MODRM,
   DISPATCH_START,
@@ -717,6 +717,7 @@ export class Decoder {
     }
     if ((flags & (FormFlag.uniqueRegNums | FormFlag.uniqueDestRegNum)) !== 0 && !this.uniqueRegs(insn, opCount, (flags & FormFlag.uniqueRegNums) !== 0)) this.invalid = true;
     if (this.invalid) return this.finishInvalid(insn);
+    if (insn.encoding !== EncodingKind.Legacy || insn.hasLock || insn.hasRep || insn.hasRepne || insn.hasXacquire || insn.hasXrelease) insn.dirtyExt = true;
     const fw0 = FORM_DATA[fd];
     insn.code = (fw0 & 0xffff) as Code;
     insn.mnemonic = (fw0 >>> 16) as Instruction['mnemonic'];
@@ -850,7 +851,14 @@ export class Decoder {
     const form = plan >> 2;
     const os = plan & 3;
 
-    insn.resetForDecode();
+    const fd = form * 4;
+    const fw2 = FORM_DATA[fd + 2];
+    const fw3 = FORM_DATA[fd + 3];
+    const opCount = (fw2 >> 16) & 7;
+    // Reset only what this decode does not overwrite: operand slots past opCount (slots below it
+    // get a kind, and a register or Register.None, below), memory/immediate/EVEX fields if the
+    // previous decode set them.
+    insn.resetForFastDecode(opCount);
     insn.bitness = bitness;
     const ipLo = this.ipLo;
     const ipHi = this.ipHi;
@@ -861,15 +869,12 @@ export class Decoder {
     let pos = p;
     this.ripRel = 0;
 
-    const fd = form * 4;
-    const fw2 = FORM_DATA[fd + 2];
-    const fw3 = FORM_DATA[fd + 3];
-    const opCount = (fw2 >> 16) & 7;
     const memSize = fw2 & 255;
     const kinds = insn.opKinds;
     const regs = insn.opRegisters;
     let nImm = 0;
     let branchOp = -1;
+    let memDone = false;
     for (let k = 0; k < opCount; k++) {
       const oe = (fw3 >>> (k << 3)) & 255;
       switch (oe) {
@@ -879,6 +884,7 @@ export class Decoder {
         case 4: kinds[k] = OpKind.Register; regs[k] = Register.RAX; break;
         case 5: kinds[k] = OpKind.Register; regs[k] = Register.CL; break;
         case 14: case 16: case 18: { // rel8
+          regs[k] = 0;
           const q = pos;
           insn.immOffset = q - start;
           insn.immSize = 1;
@@ -890,6 +896,7 @@ export class Decoder {
           break;
         }
         case 15: { // rel16
+          regs[k] = 0;
           const q = pos;
           insn.immOffset = q - start;
           insn.immSize = 2;
@@ -901,6 +908,7 @@ export class Decoder {
           break;
         }
         case 17: case 19: { // rel32
+          regs[k] = 0;
           const q = pos;
           insn.immOffset = q - start;
           insn.immSize = 4;
@@ -912,6 +920,7 @@ export class Decoder {
           break;
         }
         case 26: { // imm8
+          regs[k] = 0;
           const q = pos;
           if (nImm === 0) {
             insn.immOffset = q - start;
@@ -929,6 +938,7 @@ export class Decoder {
           break;
         }
         case 27: case 28: case 29: case 30: { // imm16, imm32, imm64, imm32 sign-extended to 64
+          regs[k] = 0;
           const q = pos;
           const size = oe === 27 ? 2 : oe === 29 ? 8 : 4;
           if (nImm === 0) {
@@ -958,6 +968,7 @@ export class Decoder {
           break;
         }
         case 31: case 32: case 33: { // imm8 sign-extended
+          regs[k] = 0;
           const q = pos;
           if (nImm === 0) {
             insn.immOffset = q - start;
@@ -982,8 +993,8 @@ export class Decoder {
           nImm++;
           break;
         }
-        case 34: insn.immediateLo = 1; kinds[k] = OpKind.Immediate8; break;
-        case 40: pos = this.fastMem(insn, k, memSize, bytes, pos, start, mod, rm, rex, asz, seg); break;
+        case 34: insn.immediateLo = 1; kinds[k] = OpKind.Immediate8; regs[k] = 0; break;
+        case 40: pos = this.fastMem(insn, k, memSize, bytes, pos, start, mod, rm, rex, asz, seg); memDone = true; break;
         case 51: case 67: { // r8 in ModRM.reg / opcode bits
           const n = oe === 51 ? reg | (rexR << 3) : (op & 7) | (rexB << 3);
           kinds[k] = OpKind.Register;
@@ -994,7 +1005,10 @@ export class Decoder {
         case 53: kinds[k] = OpKind.Register; regs[k] = Register.EAX + (reg | (rexR << 3)); break;
         case 54: kinds[k] = OpKind.Register; regs[k] = Register.RAX + (reg | (rexR << 3)); break;
         case 58:
-          if (mod !== 3) pos = this.fastMem(insn, k, memSize, bytes, pos, start, mod, rm, rex, asz, seg);
+          if (mod !== 3) {
+            pos = this.fastMem(insn, k, memSize, bytes, pos, start, mod, rm, rex, asz, seg);
+            memDone = true;
+          }
           else {
             const n = rm | (rexB << 3);
             kinds[k] = OpKind.Register;
@@ -1002,7 +1016,10 @@ export class Decoder {
           }
           break;
         case 59: case 60: case 61:
-          if (mod !== 3) pos = this.fastMem(insn, k, memSize, bytes, pos, start, mod, rm, rex, asz, seg);
+          if (mod !== 3) {
+            pos = this.fastMem(insn, k, memSize, bytes, pos, start, mod, rm, rex, asz, seg);
+            memDone = true;
+          }
           else {
             kinds[k] = OpKind.Register;
             regs[k] = (oe === 59 ? Register.AX : oe === 60 ? Register.EAX : Register.RAX) + (rm | (rexB << 3));
@@ -1015,15 +1032,21 @@ export class Decoder {
         case 69: kinds[k] = OpKind.Register; regs[k] = Register.EAX + ((op & 7) | (rexB << 3)); break;
         case 70: kinds[k] = OpKind.Register; regs[k] = Register.RAX + ((op & 7) | (rexB << 3)); break;
         case 41: { // moffs (address-size displacement, no ModRM)
+          regs[k] = 0;
           kinds[k] = OpKind.Memory;
           insn.memorySize = memSize as Instruction['memorySize'];
           insn.memSegment = seg !== Register.None ? seg : Register.DS;
+          insn.memBase = Register.None;
+          insn.memIndex = Register.None;
+          insn.memScale = 1;
+          insn.memIsVsib = false;
           const sz = asz >> 3;
           insn.dispOffset = pos - start;
           insn.dispSize = sz;
           insn.memDisplSize = sz;
           insn.memDisplLo = sz === 2 ? bytes[pos] | (bytes[pos + 1] << 8) : bytes[pos] | (bytes[pos + 1] << 8) | (bytes[pos + 2] << 16) | (bytes[pos + 3] << 24);
-          if (sz === 8) insn.memDisplHi = bytes[pos + 4] | (bytes[pos + 5] << 8) | (bytes[pos + 6] << 16) | (bytes[pos + 7] << 24);
+          insn.memDisplHi = sz === 8 ? bytes[pos + 4] | (bytes[pos + 5] << 8) | (bytes[pos + 6] << 16) | (bytes[pos + 7] << 24) : 0;
+          memDone = true;
           pos += sz;
           break;
         }
@@ -1031,7 +1054,10 @@ export class Decoder {
         case 83: kinds[k] = OpKind.Register; regs[k] = Register.XMM0 + (reg | (rexR << 3)); break;
         case 84: kinds[k] = OpKind.Register; regs[k] = Register.XMM0 + (rm | (rexB << 3)); break;
         default: // 85: xmm or memory
-          if (mod !== 3) pos = this.fastMem(insn, k, memSize, bytes, pos, start, mod, rm, rex, asz, seg);
+          if (mod !== 3) {
+            pos = this.fastMem(insn, k, memSize, bytes, pos, start, mod, rm, rex, asz, seg);
+            memDone = true;
+          }
           else {
             kinds[k] = OpKind.Register;
             regs[k] = Register.XMM0 + (rm | (rexB << 3));
@@ -1039,17 +1065,16 @@ export class Decoder {
           break;
       }
     }
+    if (!memDone && (insn.memSegment !== Register.None || insn.memorySize !== MemorySize.Unknown)) insn.clearMemory();
     if (nImm !== 0 || insn.immediateLo !== 0) insn.dirtyImm = true;
     const len = pos - start;
     insn.opCount = opCount;
-    insn.encoding = EncodingKind.Legacy;
     insn.operandSize = os === 1 ? 16 : os === 2 ? 32 : 64;
     insn.addressSize = asz;
     insn.hasOperandSizePrefix = p66 !== 0;
     insn.hasAddressSizePrefix = p67 !== 0;
     insn.segmentPrefix = seg;
     insn.rex = rex;
-    insn.hasLock = false;
     insn.length = len;
     // next IP, IP-relative memory operand, near branch target (as in decodeInto)
     const s0 = (ipLo >>> 0) + len;
@@ -1102,6 +1127,7 @@ export class Decoder {
    */
   private fastMem(insn: Instruction, k: number, memSize: number, bytes: Uint8Array, pos: number, start: number, mod: number, rm: number, rex: number, asz: number, seg: Register): number {
     insn.opKinds[k] = OpKind.Memory;
+    insn.opRegisters[k] = Register.None;
     insn.memorySize = memSize as Instruction['memorySize'];
     if (asz === 16) {
       let base: Register = Register.BX;
@@ -1119,6 +1145,9 @@ export class Decoder {
       insn.memBase = base;
       insn.memIndex = index;
       insn.memSegment = seg !== Register.None ? seg : base === Register.BP ? Register.SS : Register.DS;
+      insn.memScale = 1;
+      insn.memIsVsib = false;
+      insn.memDisplHi = 0;
       if (mod === 1) {
         insn.dispOffset = pos - start;
         insn.dispSize = 1;
@@ -1133,6 +1162,10 @@ export class Decoder {
         insn.memDisplSize = 2;
         return pos + 2;
       }
+      insn.dispOffset = 0;
+      insn.dispSize = 0;
+      insn.memDisplLo = 0;
+      insn.memDisplSize = 0;
       return pos;
     }
     const a64 = asz === 64;
@@ -1177,6 +1210,11 @@ export class Decoder {
       if (this.ripRel !== 0) this.dispLo = d;
       return pos + 4;
     }
+    insn.dispOffset = 0;
+    insn.dispSize = 0;
+    insn.memDisplLo = 0;
+    insn.memDisplHi = 0;
+    insn.memDisplSize = 0;
     return pos;
   }
 

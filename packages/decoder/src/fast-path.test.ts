@@ -66,3 +66,40 @@ describe('legacy fast path', () => {
     }
   });
 });
+
+describe('reusing one Instruction', () => {
+  // Instructions that leave many fields set (EVEX masking/broadcast/rounding, REP, XACQUIRE, LOCK,
+  // 64-bit immediates, moffs, far pointers, SIB + disp32 memory, RIP-relative, VSIB), each
+  // followed by fast-path instructions: the lazily reset fields must read as after a fresh decode.
+  const before: Record<number, string[]> = {
+    16: ['f3a4', 'f2f0000c', '9a78563412', 'a03412', '8b8400ff', 'c8100001', '62f1fd48101f', '67c4e27d9004a0', 'f366a5'],
+    32: ['f3a4', 'f2f0000c', '9a785634121111', 'a078563412', '8b84b878563412', 'c8100001', '62f17c2d58c3', '62f1fc3958423f', 'c4e27d9004a0', 'f0870b', 'f2f00108'],
+    64: ['f3a4', 'f2f0000c', '48b88877665544332211', '48a18877665544332211', '8b8438785634f2', '62f17c2d58c3', '62f1fc3958423f', 'c4e27d9004a0', '488b05f0ffffff', 'f0870b', 'e9ffffff7f', 'c8100001'],
+  };
+  const after: Record<number, string[]> = {
+    16: ['89c3', '8b07', '01d8', '7410', 'e80010', '40', 'b81234', '8a4702', '26ff36fe00'],
+    32: ['89c3', '8b07', '01d8', '7410', 'e800000010', '40', 'b878563412', '8a4702', '8b4c2404', '6689c3', '0fb6c0'],
+    64: ['4889c3', '8b07', '4801d8', '7410', 'e800000010', 'c3', 'b878563412', '8a4702', '488b4c2408', '6689c3', '0fb6c0', '488d0500000000'],
+  };
+  const hex = (h: string): Uint8Array => Uint8Array.from({ length: 16 }, (_, i) => (i < h.length / 2 ? parseInt(h.slice(i * 2, i * 2 + 2), 16) : 0x90));
+  for (const bitness of [16, 32, 64] as const) {
+    it(`${bitness}-bit: a fast-path decode after any decode equals a decode into a fresh Instruction`, () => {
+      let compared = 0;
+      for (const a of before[bitness] ?? []) {
+        for (const b of after[bitness] ?? []) {
+          const reused = new Instruction();
+          const d1 = new Decoder({ bitness, ip: 0x1000 });
+          d1.decodeInto(reused, hex(a), 0);
+          d1.setIp(0x2000);
+          d1.decodeInto(reused, hex(b), 0);
+          const fresh = new Instruction();
+          const d2 = new Decoder({ bitness, ip: 0x2000 });
+          d2.decodeInto(fresh, hex(b), 0);
+          expect(`${a} then ${b}: ${snapshot(reused, d1)}`).toBe(`${a} then ${b}: ${snapshot(fresh, d2)}`);
+          compared++;
+        }
+      }
+      expect(compared).toBeGreaterThan(50);
+    });
+  }
+});

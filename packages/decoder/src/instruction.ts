@@ -159,6 +159,8 @@ export class Instruction {
   dispSize = 0;
   /** @internal Set by the decoder when an immediate/branch/far-pointer field may be non-zero. */
   dirtyImm = false;
+  /** @internal Set by the decoder when the encoding is not legacy or an EVEX field (opmask, {z}, broadcast, rounding, SAE), LOCK, REP/REPNE or XACQUIRE/XRELEASE may be set. */
+  dirtyExt = false;
 
   /**
    * @internal Decoder fast reset: clears only what the previous successful decode may have set
@@ -210,7 +212,70 @@ export class Instruction {
     this.hasRepne = false;
     this.hasXacquire = false;
     this.hasXrelease = false;
+    this.dirtyExt = false;
     this.opCount = 0;
+  }
+
+  /**
+   * @internal Decoder fast-path reset: like {@link Instruction.resetForDecode}, but operand slots
+   * below `opCount` are left to the caller, which writes the kind and the register (or
+   * `Register.None`) of each, and the memory fields too (the caller writes all of them for a
+   * memory operand, else calls {@link Instruction.clearMemory} if they are set).
+   */
+  resetForFastDecode(opCount: number): void {
+    const old = this.opCount;
+    if (old > opCount) {
+      const k = this.opKinds;
+      const r = this.opRegisters;
+      for (let i = opCount; i < old; i++) {
+        k[i] = 0;
+        r[i] = 0;
+      }
+    }
+    if (this.dirtyImm) {
+      this.immediateLo = 0;
+      this.immediateHi = 0;
+      this.immediate2 = 0;
+      this.nearBranchLo = 0;
+      this.nearBranchHi = 0;
+      this.farBranchSelector = 0;
+      this.farBranchOffset = 0;
+      this.immOffset = 0;
+      this.immSize = 0;
+      this.imm2Offset = 0;
+      this.imm2Size = 0;
+      this.dirtyImm = false;
+    }
+    if (this.dirtyExt) {
+      // Only the general path sets these (encoding, LOCK, REP/REPNE, HLE, EVEX fields).
+      this.encoding = EncodingKind.Legacy;
+      this.hasLock = false;
+      this.opMask = Register.None;
+      this.zeroingMasking = false;
+      this.broadcast = false;
+      this.suppressAllExceptions = false;
+      this.roundingControl = RoundingControl.None;
+      this.hasRep = false;
+      this.hasRepne = false;
+      this.hasXacquire = false;
+      this.hasXrelease = false;
+      this.dirtyExt = false;
+    }
+  }
+
+  /** @internal Resets the memory operand fields. */
+  clearMemory(): void {
+    this.memSegment = Register.None;
+    this.memBase = Register.None;
+    this.memIndex = Register.None;
+    this.memScale = 1;
+    this.memDisplLo = 0;
+    this.memDisplHi = 0;
+    this.memDisplSize = 0;
+    this.memorySize = MemorySize.Unknown;
+    this.memIsVsib = false;
+    this.dispOffset = 0;
+    this.dispSize = 0;
   }
 
   /** Resets every field to its empty value (the decoder calls this first). */
@@ -263,6 +328,7 @@ export class Instruction {
     this.dispOffset = 0;
     this.dispSize = 0;
     this.dirtyImm = false;
+    this.dirtyExt = false;
   }
 
   /** True unless {@link Instruction.code} is `Code.INVALID`. */
@@ -350,5 +416,6 @@ export class Instruction {
     this.dispOffset = other.dispOffset;
     this.dispSize = other.dispSize;
     this.dirtyImm = other.dirtyImm;
+    this.dirtyExt = other.dirtyExt;
   }
 }
