@@ -7,9 +7,10 @@
  * behaviours are checked end to end against Bochs by the guests (apps/monitor guests.test.ts).
  */
 import { describe, expect, it } from 'vitest';
+import { test as fcTest, fc } from '@fast-check/vitest';
 import { Cr0, Cr4, Exc, PhysicalMemoryBus, Rflags, Seg, SegAttr, SysSeg } from '@x86kit/core';
 import { Cpu, RunStatus } from './index.js';
-import { AccessCheck, alignMask } from './access-checks.js';
+import { AccessCheck, alignMask, checkedAccess } from './access-checks.js';
 
 const CODE = 0x10000;
 const TSS0 = 0x1000, TSS1 = 0x1100, GDT = 0x800;
@@ -322,5 +323,28 @@ describe('data and I/O breakpoints (SDM Vol. 3B 18.2.4–18.2.5, 18.3.1.3)', () 
     expect(Array.from(cpu.segFastW)).toEqual([1, 0, 1, 1, 1, 1]); // (CS is not writable)
     expect(runToException(cpu)).toEqual([Exc.DB, -1, CODE + 10]);
     expect(Array.from(cpu.segFastW)).toEqual([0, 0, 0, 0, 0, 0]);
+  });
+});
+
+describe('data-breakpoint matching (property)', () => {
+  const LEN = [1, 2, 8, 4];
+  // the hit rule by brute force: some byte of the access lies in DRn's LEN-aligned range
+  fcTest.prop([
+    fc.integer({ min: 0, max: 0x3f }), fc.integer({ min: 0, max: 3 }), fc.integer({ min: 1, max: 3 }),
+    fc.integer({ min: 0, max: 0x3f }), fc.constantFrom(1, 2, 4, 8, 10), fc.boolean(),
+  ], { numRuns: 300 })('hits exactly when the byte ranges overlap and R/W allows the access', (bp, lenCode, rw, at, size, write) => {
+    const { cpu } = pm([0x90]);
+    const base = 0x5000;
+    cpu.state.dr[0] = base + bp;
+    cpu.state.dr[14] = 0x401 | (rw << 16) | (lenCode << 18);
+    cpu.loadFromState();
+    if (rw === 2) { expect(cpu.checks.mode & AccessCheck.Data).toBe(0); return; } // I/O (CR4.DE = 0 here)
+    cpu.checks.hits = 0;
+    checkedAccess(cpu, base + at, size, write);
+    const len = LEN[lenCode];
+    const lo = bp & ~(len - 1);
+    let overlap = false;
+    for (let b = at; b < at + size; b++) if (b >= lo && b < lo + len) overlap = true;
+    expect(cpu.checks.hits).toBe(overlap && (rw === 3 || write) ? 1 : 0);
   });
 });
