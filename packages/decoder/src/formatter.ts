@@ -53,6 +53,12 @@ export interface FormatterOptions {
 
 const ST0 = Register.ST0;
 
+const FAST_FORMAT = { on: true };
+/** @internal For tests: turn {@link IntelFormatter.format}'s fast path off (everything takes the general path) or back on. */
+export function setFormatterFastPath(on: boolean): void {
+  FAST_FORMAT.on = on;
+}
+
 /** Memory size → keyword (without ` ptr`), or '' when the operand has no size keyword. */
 function memKeyword(name: string): string {
   if (name.startsWith('Broadcast')) {
@@ -430,14 +436,20 @@ export class IntelFormatter {
   /** Formats `insn` (an invalid instruction formats as `(bad)`). */
   format(insn: Instruction): string {
     const code = insn.code;
-    if (this.fastCode[code] === 1 && !insn.memIsVsib) {
+    if (this.fastCode[code] === 1 && !insn.memIsVsib && FAST_FORMAT.on) {
       // Fast path: no pseudo-op, implicit or hidden operand, x87 special case, segment word,
       // narrowed register, `short`/`far` keyword: prefix keywords (if any), mnemonic and the
       // operands from precomputed pieces. REX bits other than W never show.
       const n = insn.opCount;
       let s = n === 0 ? this.mnText[code] ?? '' : this.mnSpace[code] ?? '';
-      if (insn.hasLock || insn.hasRep || insn.hasRepne || insn.segmentPrefix !== Register.None || insn.hasAddressSizePrefix ||
-        insn.hasOperandSizePrefix || (insn.rex & 8) !== 0) s = this.sizePrefixes(insn) + this.prefixes(insn) + s;
+      if (insn.hasLock || insn.hasRep || insn.hasRepne || insn.segmentPrefix !== Register.None) {
+        const p = this.prefixes(insn);
+        if (p !== '') s = p + s;
+      }
+      if (insn.hasAddressSizePrefix || insn.hasOperandSizePrefix || (insn.rex & 8) !== 0) {
+        const p = this.sizePrefixes(insn);
+        if (p !== '') s = p + s;
+      }
       if (n === 0) return s;
       const kinds = insn.opKinds;
       const regs = insn.opRegisters;
