@@ -30,4 +30,16 @@ describe('code-page write observers (PhysicalMemoryBus.watchCode)', () => {
     bus.load(0x6000, Uint8Array.of(1));
     expect(seen).toEqual([5, 5, 6]);
   });
+
+  it('romPage gives the bytes of ROM pages only', () => {
+    const bus = new PhysicalMemoryBus();
+    bus.mapRam(0, 0x10000);
+    bus.mapRom(0xf0000, Uint8Array.of(0xea, 0x5b));
+    const rom = bus.romPage(0xf0001);
+    expect(rom?.[0]).toBe(0xea);
+    expect(rom?.[1]).toBe(0x5b);
+    expect(bus.romPage(0x1000)).toBeNull();
+    expect(bus.romPage(0x20000)).toBeNull();
+    expect(bus.romPage(0x1_0000_0000)).toBeNull();
+  });
 });

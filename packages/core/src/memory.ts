@@ -181,6 +181,18 @@ export class PhysicalMemoryBus implements GuestMemory {
     return this.pages[p] ?? this.allocate(p);
   }
 
+  /**
+   * The backing bytes of a ROM page (after the A20 mask), or null when the page is not ROM.
+   * Read-only by contract (writes to ROM are ignored by the bus; never write through this view):
+   * it lets a CPU cache instructions decoded from firmware. {@link load} into ROM still tells
+   * {@link watchCode} observers.
+   */
+  romPage(pa: number): Uint8Array | null {
+    if (pa >= PHYS_LIMIT) return null;
+    const p = (pa & this.a20Mask) >>> PAGE_SHIFT;
+    return this.kinds[p] === PageKind.Rom ? this.pages[p] : null;
+  }
+
   private checkRange(base: number, length: number): void {
     if (!Number.isInteger(base) || !Number.isInteger(length) || base < 0 || length <= 0 ||
         base + length > PHYS_LIMIT || (base & PAGE_MASK) !== 0 || (length & PAGE_MASK) !== 0) {

@@ -764,7 +764,9 @@ export class Cpu extends LazyFlags implements CodeWriteObserver {
     } else {
       const pa = this.translate(lin, 2);
       if (pa < 0) return null;
-      const page = this.ram !== null ? this.ram.ramPage(pa) : null;
+      // RAM, or firmware ROM (read-only: decoded and cached the same way, invalidated by bus.load)
+      let page = this.ram !== null ? this.ram.ramPage(pa) : null;
+      if (page === null && this.bus !== null) page = this.bus.romPage(pa);
       if (page !== null && this.bus !== null) {
         cp = this.codePageFor(((pa & (this.ram as RamPageSource).a20Mask) >>> 12), page);
         this.tlbXTag[i] = lin >>> 12;

@@ -222,4 +222,26 @@ describe('decode cache', () => {
       expect(cpu.getReg(4, 0)).toBe(budget === 1 ? 1 : budget === 2 ? 2 : 3);
     }
   });
+
+  it('firmware ROM code is cached too; loading a new image into the ROM is seen', () => {
+    const bus = new PhysicalMemoryBus();
+    bus.mapRam(0, 0x10000);
+    bus.mapRom(0xf0000, Uint8Array.of(0xb0, 0x21, 0xfe, 0xc0, 0xf4)); // mov al,0x21 ; inc al ; hlt
+    const cpu = new Cpu({ memory: bus });
+    cpu.loadSegReal(Seg.CS, 0xf000);
+    cpu.loadSegReal(Seg.SS, 0);
+    cpu.setReg(2, 4, 0x7000);
+    expect(runFrom(cpu, 0)).toBe(RunStatus.Halted);
+    expect(al(cpu)).toBe(0x22);
+    const decodes = cpu.decodes;
+    expect(runFrom(cpu, 0)).toBe(RunStatus.Halted);
+    expect(cpu.decodes).toBe(decodes);
+    cpu.setReg(1, 0, 0);
+    bus.write8(0xf0001, 0x55); // a store into ROM is ignored: the cached code stays right
+    expect(runFrom(cpu, 0)).toBe(RunStatus.Halted);
+    expect(al(cpu)).toBe(0x22);
+    bus.load(0xf0000, Uint8Array.of(0xb0, 0x41)); // firmware update through the loader
+    expect(runFrom(cpu, 0)).toBe(RunStatus.Halted);
+    expect(al(cpu)).toBe(0x42);
+  });
 });
