@@ -4,9 +4,10 @@
  * Every instruction is decoded once by `@x86kit/decoder` into a {@link DecodedInsn}: a
  * fixed-shape record holding the handler chosen from the decoder's `Code` and the operands
  * pre-extracted (operand/address size, prefixes, ModRM fields, memory form, immediates).
- * Records of instructions that lie inside one RAM page are kept in a {@link CodePage} keyed by
- * the physical page and the default code size (16/32), so an instruction is decoded again only
- * after its page was written (self-modifying code, DMA, loaders: see `Cpu.codePageWritten`).
+ * Records of instructions that lie inside one RAM or ROM page are kept in a {@link CodePage}
+ * keyed by the physical page and the default code size (16/32), so an instruction is decoded
+ * again only after a 128-byte line of its page holding decoded code was written (self-modifying
+ * code, DMA, loaders: see core's `PhysicalMemoryBus.watchCode` and `Cpu.codePageWritten`).
  * Instructions crossing a page boundary are decoded on every execution (never cached), so they
  * need no dependency on two pages.
  */
