@@ -275,6 +275,9 @@ export class IntelFormatter {
   private readonly smallNum: string[];
   private readonly dispPlus: string[];
   private readonly dispMinus: string[];
+  /** The separator followed by {@link IntelFormatter.smallNum} / the memory size keyword. */
+  private readonly sepSmallNum: string[];
+  private readonly sepMemSizeText: string[];
   /** Char codes of the hex digits (case per options). */
   private readonly hexCodes: Uint8Array;
   /** By Code: bit 0/1/2 = write the memory size keyword in 16/32/64-bit code (this option set's style, no broadcast). */
@@ -411,12 +414,15 @@ export class IntelFormatter {
         this.indexOpen.push(`[${t}*${1 << sc}`);
       }
     }
+    this.sepMemSizeText = this.memSizeText.map((t) => this.sep + t);
+    this.sepSmallNum = [];
     this.smallNum = [];
     this.dispPlus = [];
     this.dispMinus = [];
     for (let v = 0; v < 256; v++) {
       const t = v <= 9 && this.smallDecimal ? (DIGITS[v] ?? '') : this.hexPrefix + (this.hexOne[v] ?? '') + this.hexSuffix;
       this.smallNum.push(t);
+      this.sepSmallNum.push(this.sep + t);
       this.dispPlus.push(`+${t}]`);
       this.dispMinus.push(`-${t}]`);
     }
@@ -454,11 +460,11 @@ export class IntelFormatter {
       const kinds = insn.opKinds;
       const regs = insn.opRegisters;
       const k0 = kinds[0];
-      s += k0 === OpKind.Register ? this.regText[regs[0] ?? 0] ?? '' : this.fastOperand(insn, k0 ?? 0);
+      s += k0 === OpKind.Register ? this.regText[regs[0] ?? 0] ?? '' : this.fastOperand(insn, k0 ?? 0, '');
       if (insn.encoding === EncodingKind.EVEX) s += this.decorators(insn, false);
       for (let i = 1; i < n; i++) {
         const k = kinds[i];
-        s += k === OpKind.Register ? this.sepReg[regs[i] ?? 0] ?? '' : this.sep + this.fastOperand(insn, k ?? 0);
+        s += k === OpKind.Register ? this.sepReg[regs[i] ?? 0] ?? '' : this.fastOperand(insn, k ?? 0, this.sep);
       }
       return s;
     }
@@ -642,13 +648,24 @@ export class IntelFormatter {
     return s;
   }
 
-  /** A non-register operand on the fast path (the Code has no `far`/`short`/narrowing special case). */
-  private fastOperand(insn: Instruction, kind: number): string {
+  /**
+   * A non-register operand on the fast path (the Code has no `far`/`short`/narrowing special
+   * case), after `lead` (`''` for the first operand, else the separator).
+   */
+  private fastOperand(insn: Instruction, kind: number, lead: string): string {
     switch (kind) {
       case OpKind.Memory:
-        return this.fastMemory(insn);
+        return this.fastMemory(insn, lead);
       case OpKind.Immediate8:
-        return this.signedImm ? this.immText(insn.immediateLo & 0xff, 0, 8) : this.smallNum[insn.immediateLo & 0xff] ?? '';
+        if (this.signedImm) return lead + this.immText(insn.immediateLo & 0xff, 0, 8);
+        return (lead === '' ? this.smallNum[insn.immediateLo & 0xff] : this.sepSmallNum[insn.immediateLo & 0xff]) ?? '';
+      default:
+        return lead + this.fastOperandBody(insn, kind);
+    }
+  }
+
+  private fastOperandBody(insn: Instruction, kind: number): string {
+    switch (kind) {
       case OpKind.Immediate16:
       case OpKind.Immediate8to16:
         return this.signedImm ? this.immText(insn.immediateLo & 0xffff, 0, 16) : this.num(insn.immediateLo & 0xffff);
@@ -667,13 +684,14 @@ export class IntelFormatter {
   }
 
   /** Memory operand on the fast path: same text as {@link IntelFormatter.memory}, from precomputed pieces. */
-  private fastMemory(insn: Instruction): string {
+  private fastMemory(insn: Instruction, lead: string): string {
     const ms = insn.memorySize;
     const bit = insn.bitness === 64 ? 4 : insn.bitness === 32 ? 2 : 1;
     let s: string;
-    if ((ms - MemorySize.FpuEnv14) >>> 0 <= MemorySize.FpuState94 - MemorySize.FpuEnv14) s = this.showSize(insn) ? this.memSizeText[ms] ?? '' : '';
-    else if (insn.broadcast) s = this.showSize(insn) ? this.bcstKeyword[insn.code] ?? this.memSizeText[ms] ?? '' : '';
-    else s = ((this.sizeShown[insn.code] ?? 0) & bit) !== 0 ? this.memSizeText[ms] ?? '' : '';
+    if ((ms - MemorySize.FpuEnv14) >>> 0 <= MemorySize.FpuState94 - MemorySize.FpuEnv14) s = lead + (this.showSize(insn) ? this.memSizeText[ms] ?? '' : '');
+    else if (insn.broadcast) s = lead + (this.showSize(insn) ? this.bcstKeyword[insn.code] ?? this.memSizeText[ms] ?? '' : '');
+    else if (((this.sizeShown[insn.code] ?? 0) & bit) === 0) s = lead;
+    else s = (lead === '' ? this.memSizeText[ms] : this.sepMemSizeText[ms]) ?? '';
     if (insn.segmentPrefix !== Register.None && this.segShown(insn)) s += this.segColon[insn.segmentPrefix] ?? '';
     const base = insn.memBase;
     const index = insn.memIndex;
@@ -976,7 +994,7 @@ export class IntelFormatter {
 
   /** Unsigned 32-bit number: decimal if small, else hex with prefix/suffix. */
   private num(v: number): string {
-    if (v <= 9 && this.smallDecimal) return DIGITS[v] ?? '';
+    if (v < 256) return this.smallNum[v] ?? '';
     return this.hexPrefix + this.hex32(v, 0) + this.hexSuffix;
   }
 
