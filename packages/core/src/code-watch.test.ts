@@ -31,6 +31,24 @@ describe('code-page write observers (PhysicalMemoryBus.watchCode)', () => {
     expect(seen).toEqual([5, 5, 6]);
   });
 
+  it('unwatchCode stops the notifications of one observer only', () => {
+    const bus = new PhysicalMemoryBus();
+    bus.mapRam(0, 1 << 20);
+    const a: number[] = [], b: number[] = [];
+    const oa: CodeWriteObserver = { codePageWritten: (p) => a.push(p) };
+    const ob: CodeWriteObserver = { codePageWritten: (p) => b.push(p) };
+    const map = bus.watchCode(oa);
+    bus.watchCode(ob);
+    expect(bus.codeObserverCount).toBe(2);
+    bus.unwatchCode(oa);
+    bus.unwatchCode(oa); // idempotent
+    expect(bus.codeObserverCount).toBe(1);
+    map[3] = codeLineMask(0, 1);
+    bus.write8(0x3000, 1);
+    expect(a).toEqual([]);
+    expect(b).toEqual([3]);
+  });
+
   it('romPage gives the bytes of ROM pages only', () => {
     const bus = new PhysicalMemoryBus();
     bus.mapRam(0, 0x10000);

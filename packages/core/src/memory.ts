@@ -105,6 +105,20 @@ export class PhysicalMemoryBus implements GuestMemory {
     return this.codePages;
   }
 
+  /**
+   * Stop telling `observer` about code writes (a CPU being disposed). The line masks stay as
+   * they are: a stale bit only costs one extra notification of the remaining observers.
+   */
+  unwatchCode(observer: CodeWriteObserver): void {
+    const i = this.codeObservers.indexOf(observer);
+    if (i >= 0) this.codeObservers.splice(i, 1);
+  }
+
+  /** Number of registered {@link watchCode} observers. */
+  get codeObserverCount(): number {
+    return this.codeObservers.length;
+  }
+
   /** A write hit a code line of page `p`: clear the page's mask and tell every observer. */
   codeWritten(p: number): void {
     const map = this.codePages;
