@@ -1,6 +1,6 @@
 /*
  * mmx: MMX technology and FXSAVE/FXRSTOR as an OS sees them (Intel SDM Vol. 1 ch. 9, Vol. 3A
- * ch. 12 "Intel MMX Technology System Programming" and 13.4/13.5 FXSAVE, Vol. 2 FXSAVE/FXRSTOR):
+ * ch. 12 "Intel MMX Technology System Programming" and ch. 13, Vol. 2 FXSAVE/FXRSTOR):
  * - CPUID.1:EDX advertises MMX (bit 23) and FXSR (bit 24); only the base MMX set is used, so
  *   the guest runs on a CPU without the AMD MMX extensions or SSE;
  * - spot checks of MMX arithmetic (saturation, PMADDWD, shift counts past the element width,
@@ -9,7 +9,7 @@
  *   all ones, every MMX instruction sets TOP = 0 and all tags valid; FNSAVE stores the tag word
  *   computed from the register contents (12.2.1: exponent 0x7FFF is "special", 10B, so 0xAAAA);
  *   FXSAVE's abridged tag byte is 0xFF; EMMS empties every tag (FNSTENV tag word 0xFFFF);
- * - lazy FPU switching the way an OS does it (Vol. 3A 13.4 / 2.5 CR0.TS): with CR0.TS = 1 the
+ * - lazy FPU switching the way an OS does it (Vol. 3A 2.5 CR0.TS, 12.4): with CR0.TS = 1 the
  *   first MMX instruction raises #NM, the handler runs CLTS, FXSAVEs the previous owner's state
  *   and FXRSTORs the new task's, and the instruction is restarted with the new state;
  * - FXSAVE/FXRSTOR faults: a misaligned operand (#GP(0)), a reserved MXCSR bit in the image
