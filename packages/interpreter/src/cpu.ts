@@ -50,7 +50,19 @@ export interface CpuOptions {
   driveClock?: boolean;
   /** The local APIC behind RDMSR/WRMSR IA32_APIC_BASE (see {@link Cpu.apic}). */
   apic?: LocalApicLink;
+  /**
+   * Most decoded code pages (4 KiB physical page × code size) kept at once (default
+   * {@link DEFAULT_MAX_CODE_PAGES}, minimum 1). When a new page would exceed it, every decoded page
+   * is dropped and recycled (see {@link CpuCounters.codeCacheFlushes}).
+   */
+  maxCodePages?: number;
 }
+
+/**
+ * Default bound of the decode cache: 2048 pages = 8 MiB of distinct code per code size, more
+ * than a Linux kernel touches while booting; about 8 KiB of slot table plus the records per page.
+ */
+export const DEFAULT_MAX_CODE_PAGES = 2048;
 
 const NO_INTERRUPTS: InterruptSource = { hasInterrupt: () => false, acknowledge: () => 0 };
 interface RamPageSource { ramPage(pa: number): Uint8Array | null; a20Mask: number }
@@ -88,6 +100,10 @@ export class CpuCounters {
   readonly unimplemented = new Float64Array(512);
   intercepts = 0;
   tripleFaults = 0;
+  /** Decoded code pages dropped because the cache reached `maxCodePages` (not counting SMC invalidations). */
+  codePageEvictions = 0;
+  /** Times the decode cache was emptied because it reached `maxCodePages`. */
+  codeCacheFlushes = 0;
 }
 
 /** An x86 CPU (i686 integer core; see the README for what is modelled). */
@@ -231,8 +247,12 @@ export class Cpu extends LazyFlags implements CodeWriteObserver {
    * bus; a one-entry zero array when the memory is not a `PhysicalMemoryBus`).
    */
   private readonly codeLines: Int32Array;
-  /** Decoded pages by `ppn * 2 + code32`. */
+  /** Decoded pages by `ppn * 2 + code32` (at most {@link maxCodePages}). */
   private readonly codePages = new Map<number, CodePage>();
+  /** Bound of {@link codePages} (`CpuOptions.maxCodePages`). */
+  readonly maxCodePages: number;
+  /** Evicted pages kept for reuse (no fetch entry or chain refers to them). */
+  private readonly freePages: CodePage[] = [];
   private readonly window = new FetchWindow(new Instruction(), new Decoder({ bitness: 16 }), new Decoder({ bitness: 32 }));
   /** Record for instructions that are not cached (page-crossing, or outside RAM). */
   private readonly scratch = new DecodedInsn();
@@ -256,7 +276,24 @@ export class Cpu extends LazyFlags implements CodeWriteObserver {
     this.mmu = options.mmu ?? new Mmu({ memory: options.memory });
     this.driveClock = options.driveClock ?? true;
     this.apic = options.apic ?? null;
+    this.maxCodePages = Math.max(1, Math.floor(options.maxCodePages ?? DEFAULT_MAX_CODE_PAGES));
     this.loadFromState();
+  }
+
+  /**
+   * Release what the CPU holds outside itself: unregister from the bus's code-write observers
+   * (so the bus no longer keeps this CPU reachable) and drop the decode cache. The CPU must not
+   * be run afterwards: it would no longer see code written by others.
+   */
+  dispose(): void {
+    if (this.bus !== null) this.bus.unwatchCode(this);
+    this.flushCodeCache();
+    this.freePages.length = 0;
+  }
+
+  /** Number of decoded code pages currently cached (≤ {@link maxCodePages}). */
+  get codePageCount(): number {
+    return this.codePages.size;
   }
 
   // ======================================================================================
@@ -734,10 +771,32 @@ export class Cpu extends LazyFlags implements CodeWriteObserver {
     const key = ppn * 2 + (this.code32 ? 1 : 0);
     let cp = this.codePages.get(key);
     if (cp === undefined || !cp.valid || cp.mem !== mem) {
-      cp = new CodePage(ppn, this.code32, mem);
+      if (cp !== undefined) { cp.valid = false; this.codePages.delete(key); }
+      if (this.codePages.size >= this.maxCodePages) {
+        this.counters.codeCacheFlushes++;
+        this.counters.codePageEvictions += this.codePages.size;
+        this.dropCodePages(true);
+      }
+      const free = this.freePages.pop();
+      if (free !== undefined) { free.reuse(ppn, this.code32, mem); cp = free; } else cp = new CodePage(ppn, this.code32, mem);
       this.codePages.set(key, cp);
     }
     return cp;
+  }
+
+  /**
+   * Invalidate every decoded page and forget every fetch entry. With `recycle`, the pages go to
+   * the free list: safe because nothing refers to them any more (fetch entries are reset here,
+   * chain links stay inside a page, and the run loop never decodes while it holds a page).
+   */
+  private dropCodePages(recycle: boolean): void {
+    for (const cp of this.codePages.values()) {
+      cp.valid = false;
+      if (recycle) this.freePages.push(cp);
+    }
+    this.codePages.clear();
+    this.tlbXTag.fill(-1);
+    this.tlbXCode.fill(NO_CODE);
   }
 
   /**
@@ -760,7 +819,7 @@ export class Cpu extends LazyFlags implements CodeWriteObserver {
     let cp: CodePage | null = null;
     if (this.tlbXTag[i] === lin >>> 12) {
       cp = this.tlbXCode[i];
-      if (!cp.valid) { cp = this.codePageFor(cp.ppn, cp.mem); this.tlbXCode[i] = cp; }
+      if (!cp.valid) { cp = this.codePageFor(cp.ppn, cp.mem); this.tlbXTag[i] = lin >>> 12; this.tlbXCode[i] = cp; }
     } else {
       const pa = this.translate(lin, 2);
       if (pa < 0) return null;
@@ -798,9 +857,8 @@ export class Cpu extends LazyFlags implements CodeWriteObserver {
       fillRecord(this.scratch, w.insn, buf, this.code32, pickHandler);
       return this.scratch;
     }
-    const d = new DecodedInsn();
+    const d = cp.alloc(off);
     fillRecord(d, w.insn, buf, this.code32, pickHandler);
-    cp.put(off, d);
     // stores into these lines (by anyone) now invalidate the page
     this.codeLines[cp.ppn] |= codeLineMask(off, d.len);
     return d;
@@ -817,9 +875,7 @@ export class Cpu extends LazyFlags implements CodeWriteObserver {
 
   /** Drop every decoded instruction (after remapping guest RAM; `restore` does it). */
   flushCodeCache(): void {
-    for (const cp of this.codePages.values()) cp.valid = false;
-    this.codePages.clear();
-    this.tlbXTag.fill(-1);
+    this.dropCodePages(true);
   }
 
   /**
@@ -1393,6 +1449,8 @@ export class Cpu extends LazyFlags implements CodeWriteObserver {
     out.ioWrites = c.ioWrites;
     out.intercepts = c.intercepts;
     out.tripleFaults = c.tripleFaults;
+    out.codePageEvictions = c.codePageEvictions;
+    out.codeCacheFlushes = c.codeCacheFlushes;
     let unimpl = 0;
     for (let i = 0; i < 512; i++) unimpl += c.unimplemented[i];
     out.unimplemented = unimpl;

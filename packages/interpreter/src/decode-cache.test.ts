@@ -244,4 +244,86 @@ describe('decode cache', () => {
     expect(runFrom(cpu, 0)).toBe(RunStatus.Halted);
     expect(al(cpu)).toBe(0x42);
   });
+
+  describe('bounded cache (CpuOptions.maxCodePages)', () => {
+    const PAGES = 15; // + the HLT page: 16 pages, one 64 KiB real-mode code segment
+    /** Real mode, CS = 0x1000: page k (linear 0x10000 + k·4 KiB) holds `inc ax ; jmp <page k+1>`, the last `hlt`. */
+    function spread(maxCodePages: number): { bus: PhysicalMemoryBus; cpu: Cpu } {
+      const bus = new PhysicalMemoryBus();
+      bus.mapRam(0, 1 << 20);
+      for (let k = 0; k < PAGES; k++) bus.load(0x10000 + k * 0x1000, Uint8Array.of(0x40, 0xe9, 0xfc, 0x0f));
+      bus.write8(0x10000 + PAGES * 0x1000, 0xf4);
+      const cpu = new Cpu({ memory: bus, maxCodePages });
+      cpu.loadSegReal(Seg.CS, 0x1000);
+      cpu.loadSegReal(Seg.SS, 0);
+      cpu.loadSegReal(Seg.DS, 0x1000);
+      cpu.setReg(2, 4, 0x7000);
+      return { bus, cpu };
+    }
+    const ax = (cpu: Cpu): number => cpu.getReg(2, 0);
+
+    it('code spread over more pages than the bound runs correctly; the page count stays within the bound', () => {
+      const { cpu } = spread(4);
+      for (let round = 1; round <= 3; round++) {
+        cpu.setReg(2, 0, 0);
+        expect(runFrom(cpu, 0)).toBe(RunStatus.Halted);
+        expect(ax(cpu)).toBe(PAGES);
+        expect(cpu.codePageCount).toBeLessThanOrEqual(4);
+      }
+      expect(cpu.instret).toBe(3 * (2 * PAGES + 1));
+      // 16 pages per round through a 4-page cache: 3 flushes in the first round, 4 in each later one
+      expect(cpu.counters.codeCacheFlushes).toBe(11);
+      expect(cpu.counters.codePageEvictions).toBe(4 * cpu.counters.codeCacheFlushes);
+      expect(cpu.countersSnapshot().codeCacheFlushes).toBe(cpu.counters.codeCacheFlushes);
+      // every page was decoded again after its eviction: 2 records per page, 3 rounds
+      expect(cpu.decodes).toBe(3 * (2 * PAGES + 1));
+    });
+
+    it('within the bound nothing is evicted and nothing is decoded twice', () => {
+      const { cpu } = spread(64);
+      expect(runFrom(cpu, 0)).toBe(RunStatus.Halted);
+      expect(runFrom(cpu, 0)).toBe(RunStatus.Halted);
+      expect(cpu.counters.codeCacheFlushes).toBe(0);
+      expect(cpu.codePageCount).toBe(PAGES + 1);
+      expect(cpu.decodes).toBe(2 * PAGES + 1);
+    });
+
+    it('SMC after eviction: a CPU store and a bus write into pages decoded before a flush both take effect', () => {
+      const { bus, cpu } = spread(3);
+      expect(runFrom(cpu, 0)).toBe(RunStatus.Halted);
+      expect(ax(cpu)).toBe(PAGES);
+      // 0:9000: mov byte [0x3000],0x48 (DS = 0x1000: page 3's inc ax → dec ax) ; jmp 1000:0000
+      bus.load(0x9000, Uint8Array.of(0xc6, 0x06, 0x00, 0x30, 0x48, 0xea, 0x00, 0x00, 0x00, 0x10));
+      bus.write8(0x10000 + 7 * 0x1000, 0x48); // page 7 through the bus
+      cpu.loadSegReal(Seg.CS, 0);
+      cpu.setReg(2, 0, 0);
+      expect(runFrom(cpu, 0x9000)).toBe(RunStatus.Halted);
+      expect(ax(cpu)).toBe(PAGES - 4);
+      // and a store into a page that is cached right now (the last pages of the run)
+      cpu.loadSegReal(Seg.CS, 0);
+      bus.write8(0x9003, (PAGES - 1) * 0x10); // mov byte [(PAGES-1)·4 KiB],0x48: the last page before HLT
+      cpu.setReg(2, 0, 0);
+      expect(cpu.codePageCount).toBeLessThanOrEqual(3);
+      expect(runFrom(cpu, 0x9000)).toBe(RunStatus.Halted);
+      expect(ax(cpu)).toBe(PAGES - 6); // pages 3, 7 and PAGES-1 now decrement
+      expect(bus.read8(0x10000 + (PAGES - 1) * 0x1000)).toBe(0x48);
+      cpu.loadSegReal(Seg.CS, 0x1000);
+      cpu.setReg(2, 0, 0);
+      expect(runFrom(cpu, 0)).toBe(RunStatus.Halted);
+      expect(ax(cpu)).toBe(PAGES - 6);
+    });
+
+    it('dispose unregisters the CPU from the bus', () => {
+      const { bus, cpu } = spread(8);
+      const other = new Cpu({ memory: bus });
+      expect(bus.codeObserverCount).toBe(2);
+      expect(runFrom(cpu, 0)).toBe(RunStatus.Halted);
+      expect(cpu.codePageCount).toBeGreaterThan(0);
+      cpu.dispose();
+      expect(bus.codeObserverCount).toBe(1);
+      expect(cpu.codePageCount).toBe(0);
+      other.dispose();
+      expect(bus.codeObserverCount).toBe(0);
+    });
+  });
 });

@@ -87,18 +87,24 @@ export class DecodedInsn {
   taken: DecodedInsn | null = null;
 }
 
-/** Decoded instructions of one physical page for one default code size. */
+/**
+ * Decoded instructions of one physical page for one default code size. Pages and their records
+ * are recycled by the CPU's bounded cache ({@link CodePage.reuse}) instead of being reallocated.
+ */
 export class CodePage {
   /** Offset in page → index into {@link insns} (0 = not decoded). */
   readonly slots = new Uint16Array(4096);
+  /** Records; entries at index ≥ {@link count} are spares kept for reuse. */
   readonly insns: DecodedInsn[] = [new DecodedInsn()];
-  /** Cleared when the page is written: records stay usable only by an instruction already running. */
+  /** Records in use (index 0 is the unused sentinel). */
+  count = 1;
+  /** Cleared when the page is written or evicted: records stay usable only by an instruction already running. */
   valid = true;
   /** Physical page number (after the A20 mask). */
-  readonly ppn: number;
-  readonly code32: boolean;
+  ppn: number;
+  code32: boolean;
   /** The page's RAM bytes (the bus's direct view). */
-  readonly mem: Uint8Array;
+  mem: Uint8Array;
   constructor(ppn: number, code32: boolean, mem: Uint8Array) {
     this.ppn = ppn;
     this.code32 = code32;
@@ -109,10 +115,31 @@ export class CodePage {
     const s = this.slots[off];
     return s === 0 ? null : this.insns[s];
   }
+  /** A record for offset `off` (a spare one when available), entered in the slot table; the caller fills it. */
+  alloc(off: number): DecodedInsn {
+    const n = this.count++;
+    let d = this.insns[n];
+    if (d === undefined) { d = new DecodedInsn(); this.insns.push(d); }
+    this.slots[off] = n;
+    return d;
+  }
   /** Store a record for offset `off`. */
   put(off: number, d: DecodedInsn): void {
-    this.slots[off] = this.insns.length;
-    this.insns.push(d);
+    const n = this.count++;
+    if (n < this.insns.length) this.insns[n] = d; else this.insns.push(d);
+    this.slots[off] = n;
+  }
+  /**
+   * Make this (evicted, unreferenced) page the empty decoded page of another physical page,
+   * keeping its record objects as spares. Only for a page no fetch entry or running loop refers to.
+   */
+  reuse(ppn: number, code32: boolean, mem: Uint8Array): void {
+    this.slots.fill(0);
+    this.count = 1;
+    this.valid = true;
+    this.ppn = ppn;
+    this.code32 = code32;
+    this.mem = mem;
   }
 }
 
