@@ -52,6 +52,40 @@ export interface FormatterOptions {
 }
 
 const ST0 = Register.ST0;
+// Numeric copies of the enum members the fast path below uses: V8 does not fold property loads
+// from `as const` objects (each `Register.None` is a binding load, a map check and a field load
+// per use); module-local number constants are folded into the code.
+const C_Xlat_m8 = Code.Xlat_m8;
+const ENC_EVEX = EncodingKind.EVEX;
+const K_Immediate16 = OpKind.Immediate16;
+const K_Immediate32 = OpKind.Immediate32;
+const K_Immediate8 = OpKind.Immediate8;
+const K_Immediate8to16 = OpKind.Immediate8to16;
+const K_Immediate8to32 = OpKind.Immediate8to32;
+const K_Memory = OpKind.Memory;
+const K_MemoryESRDI = OpKind.MemoryESRDI;
+const K_MemorySegSI = OpKind.MemorySegSI;
+const K_NearBranch16 = OpKind.NearBranch16;
+const K_NearBranch32 = OpKind.NearBranch32;
+const K_NearBranch64 = OpKind.NearBranch64;
+const K_Register = OpKind.Register;
+const MS_FpuEnv14 = MemorySize.FpuEnv14;
+const MS_FpuState94 = MemorySize.FpuState94;
+const R_AX = Register.AX;
+const R_BP = Register.BP;
+const R_DS = Register.DS;
+const R_EBP = Register.EBP;
+const R_EIP = Register.EIP;
+const R_ESP = Register.ESP;
+const R_FS = Register.FS;
+const R_GS = Register.GS;
+const R_None = Register.None;
+const R_R15 = Register.R15;
+const R_RBP = Register.RBP;
+const R_RIP = Register.RIP;
+const R_RSP = Register.RSP;
+const R_SP = Register.SP;
+const R_SS = Register.SS;
 
 const FAST_FORMAT = { on: true };
 /** @internal For tests: turn {@link IntelFormatter.format}'s fast path off (everything takes the general path) or back on. */
@@ -448,7 +482,7 @@ export class IntelFormatter {
       // operands from precomputed pieces. REX bits other than W never show.
       const n = insn.opCount;
       let s = n === 0 ? this.mnText[code] ?? '' : this.mnSpace[code] ?? '';
-      if (insn.hasLock || insn.hasRep || insn.hasRepne || insn.segmentPrefix !== Register.None) {
+      if (insn.hasLock || insn.hasRep || insn.hasRepne || insn.segmentPrefix !== R_None) {
         const p = this.prefixes(insn);
         if (p !== '') s = p + s;
       }
@@ -460,11 +494,11 @@ export class IntelFormatter {
       const kinds = insn.opKinds;
       const regs = insn.opRegisters;
       const k0 = kinds[0];
-      s += k0 === OpKind.Register ? this.regText[regs[0] ?? 0] ?? '' : this.fastOperand(insn, k0 ?? 0, '');
-      if (insn.encoding === EncodingKind.EVEX) s += this.decorators(insn, false);
+      s += k0 === K_Register ? this.regText[regs[0] ?? 0] ?? '' : this.fastOperand(insn, k0 ?? 0, '');
+      if (insn.encoding === ENC_EVEX) s += this.decorators(insn, false);
       for (let i = 1; i < n; i++) {
         const k = kinds[i];
-        s += k === OpKind.Register ? this.sepReg[regs[i] ?? 0] ?? '' : this.fastOperand(insn, k ?? 0, this.sep);
+        s += k === K_Register ? this.sepReg[regs[i] ?? 0] ?? '' : this.fastOperand(insn, k ?? 0, this.sep);
       }
       return s;
     }
@@ -654,9 +688,9 @@ export class IntelFormatter {
    */
   private fastOperand(insn: Instruction, kind: number, lead: string): string {
     switch (kind) {
-      case OpKind.Memory:
+      case K_Memory:
         return this.fastMemory(insn, lead);
-      case OpKind.Immediate8:
+      case K_Immediate8:
         if (this.signedImm) return lead + this.immText(insn.immediateLo & 0xff, 0, 8);
         return (lead === '' ? this.smallNum[insn.immediateLo & 0xff] : this.sepSmallNum[insn.immediateLo & 0xff]) ?? '';
       default:
@@ -666,17 +700,17 @@ export class IntelFormatter {
 
   private fastOperandBody(insn: Instruction, kind: number): string {
     switch (kind) {
-      case OpKind.Immediate16:
-      case OpKind.Immediate8to16:
+      case K_Immediate16:
+      case K_Immediate8to16:
         return this.signedImm ? this.immText(insn.immediateLo & 0xffff, 0, 16) : this.num(insn.immediateLo & 0xffff);
-      case OpKind.Immediate32:
-      case OpKind.Immediate8to32:
+      case K_Immediate32:
+      case K_Immediate8to32:
         return this.signedImm ? this.immText(insn.immediateLo >>> 0, 0, 32) : this.num(insn.immediateLo >>> 0);
-      case OpKind.NearBranch16:
+      case K_NearBranch16:
         return this.branchZeros && insn.nearBranchHi === 0 ? this.hexFixed(insn.nearBranchLo >>> 0, 4) : this.operandBody(insn, 1, kind);
-      case OpKind.NearBranch32:
+      case K_NearBranch32:
         return this.branchZeros && insn.nearBranchHi === 0 ? this.hexFixed(insn.nearBranchLo >>> 0, 8) : this.operandBody(insn, 1, kind);
-      case OpKind.NearBranch64:
+      case K_NearBranch64:
         return this.branchZeros ? this.hexFixed64(insn.nearBranchHi >>> 0, insn.nearBranchLo >>> 0) : this.hex64(insn.nearBranchHi >>> 0, insn.nearBranchLo >>> 0, 0);
       default:
         return this.operandBody(insn, 1, kind);
@@ -688,19 +722,19 @@ export class IntelFormatter {
     const ms = insn.memorySize;
     const bit = insn.bitness === 64 ? 4 : insn.bitness === 32 ? 2 : 1;
     let s: string;
-    if ((ms - MemorySize.FpuEnv14) >>> 0 <= MemorySize.FpuState94 - MemorySize.FpuEnv14) s = lead + (this.showSize(insn) ? this.memSizeText[ms] ?? '' : '');
+    if ((ms - MS_FpuEnv14) >>> 0 <= MS_FpuState94 - MS_FpuEnv14) s = lead + (this.showSize(insn) ? this.memSizeText[ms] ?? '' : '');
     else if (insn.broadcast) s = lead + (this.showSize(insn) ? this.bcstKeyword[insn.code] ?? this.memSizeText[ms] ?? '' : '');
     else if (((this.sizeShown[insn.code] ?? 0) & bit) === 0) s = lead;
     else s = (lead === '' ? this.memSizeText[ms] : this.sepMemSizeText[ms]) ?? '';
-    if (insn.segmentPrefix !== Register.None && this.segShown(insn)) s += this.segColon[insn.segmentPrefix] ?? '';
+    if (insn.segmentPrefix !== R_None && this.segShown(insn)) s += this.segColon[insn.segmentPrefix] ?? '';
     const base = insn.memBase;
     const index = insn.memIndex;
-    if (base === Register.RIP || base === Register.EIP || insn.code === Code.Xlat_m8) return s + this.memory(insn, true);
+    if (base === R_RIP || base === R_EIP || insn.code === C_Xlat_m8) return s + this.memory(insn, true);
     let close = true;
-    if (base !== Register.None) {
+    if (base !== R_None) {
       s += this.openReg[base] ?? '';
-      if (index !== Register.None) s += this.indexPlus[index * 4 + SCALE_LOG[insn.memScale & 15]] ?? '';
-    } else if (index !== Register.None) {
+      if (index !== R_None) s += this.indexPlus[index * 4 + SCALE_LOG[insn.memScale & 15]] ?? '';
+    } else if (index !== R_None) {
       s += this.indexOpen[index * 4 + SCALE_LOG[insn.memScale & 15]] ?? '';
     } else {
       const lo = insn.memDisplLo >>> 0;
@@ -780,14 +814,14 @@ export class IntelFormatter {
     let addrUsed = (this.implicitAddr[insn.mnemonic] ?? 0) !== 0;
     for (let i = 0; i < n; i++) {
       const k = insn.opKinds[i] ?? 0;
-      if (k === OpKind.Register) {
+      if (k === K_Register) {
         const r = insn.opRegisters[i] ?? 0;
-        if (r >= Register.AX && r <= Register.R15) gprOrMem = true;
-      } else if (k === OpKind.Memory) {
+        if (r >= R_AX && r <= R_R15) gprOrMem = true;
+      } else if (k === K_Memory) {
         gprOrMem = true;
         if (((FMT_FLAGS[insn.code] ?? 0) & 64) !== 0) addrUsed = true;
-        if (insn.memBase !== Register.None || insn.memIndex !== Register.None) regMem = true;
-      } else if (k >= OpKind.MemorySegSI && k <= OpKind.MemoryESRDI) {
+        if (insn.memBase !== R_None || insn.memIndex !== R_None) regMem = true;
+      } else if (k >= K_MemorySegSI && k <= K_MemoryESRDI) {
         addrUsed = true;
         if (!this.hidden(insn, i)) regMem = true;
       }
@@ -836,18 +870,18 @@ export class IntelFormatter {
   /** Whether the segment override is shown on the memory operand (consumed as a branch hint / notrack otherwise). */
   private segShown(insn: Instruction): boolean {
     const sp = insn.segmentPrefix;
-    if (sp === Register.None || insn.mnemonic === Mnemonic.Lea) return false;
+    if (sp === R_None || insn.mnemonic === Mnemonic.Lea) return false;
     // A prefix that changes nothing is not shown: ES/CS/SS/DS in 64-bit mode, or the default segment.
-    if (insn.bitness === 64 && sp !== Register.FS && sp !== Register.GS) return false;
-    if (insn.opKinds[0] === OpKind.Memory || insn.opKinds[1] === OpKind.Memory || insn.opKinds[2] === OpKind.Memory || insn.opKinds[3] === OpKind.Memory) {
+    if (insn.bitness === 64 && sp !== R_FS && sp !== R_GS) return false;
+    if (insn.opKinds[0] === K_Memory || insn.opKinds[1] === K_Memory || insn.opKinds[2] === K_Memory || insn.opKinds[3] === K_Memory) {
       const b = insn.memBase;
-      const ssDefault = b === Register.EBP || b === Register.ESP || b === Register.RBP || b === Register.RSP || b === Register.BP || b === Register.SP;
-      if (sp === (ssDefault ? Register.SS : Register.DS)) return false;
+      const ssDefault = b === R_EBP || b === R_ESP || b === R_RBP || b === R_RSP || b === R_BP || b === R_SP;
+      if (sp === (ssDefault ? R_SS : R_DS)) return false;
     }
     const cls = this.branchClass[insn.code] ?? 0;
-    if (cls === 3 && insn.segmentPrefix === Register.DS) {
+    if (cls === 3 && insn.segmentPrefix === R_DS) {
       const b = insn.memBase;
-      return b === Register.EBP || b === Register.ESP || b === Register.RBP || b === Register.RSP || b === Register.BP || b === Register.SP;
+      return b === R_EBP || b === R_ESP || b === R_RBP || b === R_RSP || b === R_BP || b === R_SP;
     }
     return true;
   }

@@ -55,6 +55,17 @@ export const RoundingControl = { None: 0, RoundToNearest: 1, RoundDown: 2, Round
 /** A {@link RoundingControl} value. */
 export type RoundingControl = (typeof RoundingControl)[keyof typeof RoundingControl];
 
+// Numeric copies of the enum members used below: V8 does not fold property loads from `as const`
+// objects (each `Register.None` is a binding load, a map check and a field load per use);
+// module-local number constants are folded into the code.
+const C_INVALID = Code.INVALID;
+const ENC_EVEX = EncodingKind.EVEX;
+const ENC_Legacy = EncodingKind.Legacy;
+const MN_INVALID = Mnemonic.INVALID;
+const MS_Unknown = MemorySize.Unknown;
+const RC_None = RoundingControl.None;
+const R_None = Register.None;
+
 /**
  * A decoded instruction. One object is meant to be reused for every decode
  * (`decoder.decodeInto(insn, bytes, offset)`): every field is a number or a preallocated typed
@@ -69,15 +80,15 @@ export class Instruction {
   /** Instruction length in bytes (1..15); on a decode error: the bytes examined. */
   length = 0;
   /** Instruction form, {@link Code}.INVALID when the bytes are not a valid instruction. */
-  code: Code = Code.INVALID;
+  code: Code = C_INVALID;
   /** Mnemonic, {@link Mnemonic}.INVALID for invalid instructions. */
-  mnemonic: Mnemonic = Mnemonic.INVALID;
+  mnemonic: Mnemonic = MN_INVALID;
   /** Number of explicit operands (0..5). */
   opCount = 0;
   /** Decoding bitness (16, 32 or 64). */
   bitness = 64;
   /** {@link EncodingKind}. */
-  encoding: EncodingKind = EncodingKind.Legacy;
+  encoding: EncodingKind = ENC_Legacy;
   /** IP of the first byte (low/high 32 bits). */
   ipLo = 0;
   ipHi = 0;
@@ -100,11 +111,11 @@ export class Instruction {
   farBranchSelector = 0;
   farBranchOffset = 0;
   /** Effective segment register of the memory operand ({@link Register}), e.g. `Register.DS`. */
-  memSegment: Register = Register.None;
+  memSegment: Register = R_None;
   /** Base register of the memory operand, `Register.None` if none; `RIP`/`EIP` for IP-relative. */
-  memBase: Register = Register.None;
+  memBase: Register = R_None;
   /** Index register of the memory operand (`XMM*`/`YMM*`/`ZMM*` for VSIB), `Register.None` if none. */
-  memIndex: Register = Register.None;
+  memIndex: Register = R_None;
   /** Index scale: 1, 2, 4 or 8. */
   memScale = 1;
   /**
@@ -116,7 +127,7 @@ export class Instruction {
   /** Size of the encoded displacement: 0, 1, 2, 4 or 8 (8 = RIP-relative in 64-bit mode). */
   memDisplSize = 0;
   /** Size/type of the memory operand ({@link MemorySize}), `Unknown` if none or unsized (LEA). */
-  memorySize: MemorySize = MemorySize.Unknown;
+  memorySize: MemorySize = MS_Unknown;
   /** True if the memory operand uses VSIB addressing (gathers/scatters). */
   memIsVsib = false;
   /** Operand size in bits chosen by prefixes/mode (16, 32 or 64). */
@@ -124,7 +135,7 @@ export class Instruction {
   /** Address size in bits chosen by prefixes/mode (16, 32 or 64). */
   addressSize = 32;
   /** Segment override prefix in effect ({@link Register}), `Register.None` if none. */
-  segmentPrefix: Register = Register.None;
+  segmentPrefix: Register = R_None;
   /** LOCK prefix present. */
   hasLock = false;
   /** REP/REPE (F3) is the effective repeat prefix. */
@@ -141,7 +152,7 @@ export class Instruction {
   /** REX byte used by the instruction (0x40..0x4F), 0 if none. */
   rex = 0;
   /** EVEX opmask register (`Register.K1`..`K7`), `Register.None` if none. */
-  opMask: Register = Register.None;
+  opMask: Register = R_None;
   /** EVEX zeroing-masking (`{z}`). */
   zeroingMasking = false;
   /** EVEX embedded broadcast (`{1toN}`). */
@@ -149,7 +160,7 @@ export class Instruction {
   /** EVEX suppress-all-exceptions (`{sae}`). */
   suppressAllExceptions = false;
   /** EVEX embedded rounding ({@link RoundingControl}). */
-  roundingControl: RoundingControl = RoundingControl.None;
+  roundingControl: RoundingControl = RC_None;
   /** Offset and size of the immediate(s) and displacement within the instruction bytes (0 if none). */
   immOffset = 0;
   immSize = 0;
@@ -174,15 +185,15 @@ export class Instruction {
       k[i] = 0;
       r[i] = 0;
     }
-    if (this.memSegment !== Register.None || this.memorySize !== MemorySize.Unknown) {
-      this.memSegment = Register.None;
-      this.memBase = Register.None;
-      this.memIndex = Register.None;
+    if (this.memSegment !== R_None || this.memorySize !== MS_Unknown) {
+      this.memSegment = R_None;
+      this.memBase = R_None;
+      this.memIndex = R_None;
       this.memScale = 1;
       this.memDisplLo = 0;
       this.memDisplHi = 0;
       this.memDisplSize = 0;
-      this.memorySize = MemorySize.Unknown;
+      this.memorySize = MS_Unknown;
       this.memIsVsib = false;
       this.dispOffset = 0;
       this.dispSize = 0;
@@ -201,12 +212,12 @@ export class Instruction {
       this.imm2Size = 0;
       this.dirtyImm = false;
     }
-    if (this.encoding === EncodingKind.EVEX) {
-      this.opMask = Register.None;
+    if (this.encoding === ENC_EVEX) {
+      this.opMask = R_None;
       this.zeroingMasking = false;
       this.broadcast = false;
       this.suppressAllExceptions = false;
-      this.roundingControl = RoundingControl.None;
+      this.roundingControl = RC_None;
     }
     this.hasRep = false;
     this.hasRepne = false;
@@ -248,13 +259,13 @@ export class Instruction {
     }
     if (this.dirtyExt) {
       // Only the general path sets these (encoding, LOCK, REP/REPNE, HLE, EVEX fields).
-      this.encoding = EncodingKind.Legacy;
+      this.encoding = ENC_Legacy;
       this.hasLock = false;
-      this.opMask = Register.None;
+      this.opMask = R_None;
       this.zeroingMasking = false;
       this.broadcast = false;
       this.suppressAllExceptions = false;
-      this.roundingControl = RoundingControl.None;
+      this.roundingControl = RC_None;
       this.hasRep = false;
       this.hasRepne = false;
       this.hasXacquire = false;
@@ -265,14 +276,14 @@ export class Instruction {
 
   /** @internal Resets the memory operand fields. */
   clearMemory(): void {
-    this.memSegment = Register.None;
-    this.memBase = Register.None;
-    this.memIndex = Register.None;
+    this.memSegment = R_None;
+    this.memBase = R_None;
+    this.memIndex = R_None;
     this.memScale = 1;
     this.memDisplLo = 0;
     this.memDisplHi = 0;
     this.memDisplSize = 0;
-    this.memorySize = MemorySize.Unknown;
+    this.memorySize = MS_Unknown;
     this.memIsVsib = false;
     this.dispOffset = 0;
     this.dispSize = 0;
@@ -281,10 +292,10 @@ export class Instruction {
   /** Resets every field to its empty value (the decoder calls this first). */
   clear(): void {
     this.length = 0;
-    this.code = Code.INVALID;
-    this.mnemonic = Mnemonic.INVALID;
+    this.code = C_INVALID;
+    this.mnemonic = MN_INVALID;
     this.opCount = 0;
-    this.encoding = EncodingKind.Legacy;
+    this.encoding = ENC_Legacy;
     this.nextIpLo = 0;
     this.nextIpHi = 0;
     const k = this.opKinds;
@@ -298,16 +309,16 @@ export class Instruction {
     this.nearBranchHi = 0;
     this.farBranchSelector = 0;
     this.farBranchOffset = 0;
-    this.memSegment = Register.None;
-    this.memBase = Register.None;
-    this.memIndex = Register.None;
+    this.memSegment = R_None;
+    this.memBase = R_None;
+    this.memIndex = R_None;
     this.memScale = 1;
     this.memDisplLo = 0;
     this.memDisplHi = 0;
     this.memDisplSize = 0;
-    this.memorySize = MemorySize.Unknown;
+    this.memorySize = MS_Unknown;
     this.memIsVsib = false;
-    this.segmentPrefix = Register.None;
+    this.segmentPrefix = R_None;
     this.hasLock = false;
     this.hasRep = false;
     this.hasRepne = false;
@@ -316,11 +327,11 @@ export class Instruction {
     this.hasOperandSizePrefix = false;
     this.hasAddressSizePrefix = false;
     this.rex = 0;
-    this.opMask = Register.None;
+    this.opMask = R_None;
     this.zeroingMasking = false;
     this.broadcast = false;
     this.suppressAllExceptions = false;
-    this.roundingControl = RoundingControl.None;
+    this.roundingControl = RC_None;
     this.immOffset = 0;
     this.immSize = 0;
     this.imm2Offset = 0;
@@ -333,7 +344,7 @@ export class Instruction {
 
   /** True unless {@link Instruction.code} is `Code.INVALID`. */
   get isValid(): boolean {
-    return this.code !== Code.INVALID;
+    return this.code !== C_INVALID;
   }
   /** IP as a number (exact below 2^53). */
   get ip(): number {
