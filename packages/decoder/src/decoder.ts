@@ -88,6 +88,28 @@ export const DecoderError = {
 /** A {@link DecoderError} value. */
 export type DecoderError = (typeof DecoderError)[keyof typeof DecoderError];
 
+// Number copies of DecoderError and FormFlag members (see the comment on R_* above).
+const ERR_InvalidInstruction = DecoderError.InvalidInstruction;
+const ERR_NoMoreBytes = DecoderError.NoMoreBytes;
+const ERR_None = DecoderError.None;
+const FF_WIG32 = FormFlag.WIG32;
+const FF_b = FormFlag.b;
+const FF_do64 = FormFlag.do64;
+const FF_er = FormFlag.er;
+const FF_intelFo64 = FormFlag.intelFo64;
+const FF_k = FormFlag.k;
+const FF_knz = FormFlag.knz;
+const FF_lock = FormFlag.lock;
+const FF_no66 = FormFlag.no66;
+const FF_noF2f3 = FormFlag.noF2f3;
+const FF_rep = FormFlag.rep;
+const FF_sae = FormFlag.sae;
+const FF_uniqueDestRegNum = FormFlag.uniqueDestRegNum;
+const FF_uniqueRegNums = FormFlag.uniqueRegNums;
+const FF_xacquire = FormFlag.xacquire;
+const FF_xrelease = FormFlag.xrelease;
+const FF_z = FormFlag.z;
+
 /** Options for {@link Decoder}. */
 export interface DecoderOptions {
   /** Code size: 16 (real/V86/16-bit protected mode), 32 or 64 (long mode). */
@@ -190,7 +212,7 @@ export class Decoder {
   ipLo = 0;
   ipHi = 0;
   /** Outcome of the last decode. */
-  lastError: DecoderError = DecoderError.None;
+  lastError: DecoderError = ERR_None;
 
   // --- per-decode scratch state (fields, so decoding allocates nothing) ---
   private buf: Uint8Array = new Uint8Array(0);
@@ -563,17 +585,17 @@ export class Decoder {
         // 90 with REX.B is XCHG r8,rAX, not NOP (SDM Vol. 2, NOP / XCHG).
         if (b === 0x90 && table === T_LEGACY && this.rexB !== 0 && fpp === 0 && (m & M_OPREG) === 0) continue;
         const fl = FORM_DATA[f * 4 + 1];
-        if (repLast !== 0 && enc === ENC_Legacy && (fl & FormFlag.noF2f3) !== 0) continue;
+        if (repLast !== 0 && enc === ENC_Legacy && (fl & FF_noF2f3) !== 0) continue;
         let fos = osNormal;
-        if (mode64 && (fl & FormFlag.intelFo64) !== 0) fos = 3;
-        else if (mode64 && (fl & FormFlag.do64) !== 0) fos = osDo64;
+        if (mode64 && (fl & FF_intelFo64) !== 0) fos = 3;
+        else if (mode64 && (fl & FF_do64) !== 0) fos = osDo64;
         else if (fpp === 2) fos = osNo66;
         const wantOs = (m >> 16) & 3;
         if (wantOs !== 0 && wantOs !== fos) continue;
         const wantAs = (m >> 18) & 3;
         if (wantAs !== 0 && wantAs !== asId) continue;
         const fw = (m >> 20) & 3;
-        if (fw !== 0 && fw - 1 !== w && (mode64 || (fl & FormFlag.WIG32) === 0)) continue;
+        if (fw !== 0 && fw - 1 !== w && (mode64 || (fl & FF_WIG32) === 0)) continue;
         const fL = (m >> 22) & 7;
         // Slow path: EVEX.b on a register form without rounding/SAE uses the real L'L (#UD later).
         if (fL !== 0 && fL - 1 !== this.vexL) continue;
@@ -761,31 +783,31 @@ export class Decoder {
         if (this.vexL === 3 && !(this.evexB !== 0 && mod === 3)) this.invalid = true;
         if (this.evexZ !== 0 && insn.opKinds[0] === K_Memory) this.invalid = true;
         if (this.aaa !== 0) {
-          if ((flags & FormFlag.k) === 0) this.invalid = true;
+          if ((flags & FF_k) === 0) this.invalid = true;
           else insn.opMask = (R_K0 + this.aaa) as Register;
-        } else if ((flags & FormFlag.knz) !== 0) this.invalid = true;
+        } else if ((flags & FF_knz) !== 0) this.invalid = true;
         if (this.evexZ !== 0) {
           if (this.aaa === 0) this.invalid = true; // zeroing-masking needs an opmask
-          if ((flags & FormFlag.z) === 0 || (mod !== 3 && needModrm && (flags & FormFlag.z) === 0)) this.invalid = true;
+          if ((flags & FF_z) === 0 || (mod !== 3 && needModrm && (flags & FF_z) === 0)) this.invalid = true;
           insn.zeroingMasking = true;
         }
         if (this.evexB !== 0) {
           if (mod === 3 || !needModrm) {
-            if ((flags & FormFlag.er) !== 0) insn.roundingControl = (this.vexL + 1) as RoundingControl;
-            else if ((flags & FormFlag.sae) !== 0) insn.suppressAllExceptions = true;
+            if ((flags & FF_er) !== 0) insn.roundingControl = (this.vexL + 1) as RoundingControl;
+            else if ((flags & FF_sae) !== 0) insn.suppressAllExceptions = true;
             else this.invalid = true;
-          } else if ((flags & FormFlag.b) !== 0) insn.broadcast = true;
+          } else if ((flags & FF_b) !== 0) insn.broadcast = true;
           else this.invalid = true;
         }
       }
     }
-    if ((flags & (FormFlag.uniqueRegNums | FormFlag.uniqueDestRegNum)) !== 0 && !this.uniqueRegs(insn, opCount, (flags & FormFlag.uniqueRegNums) !== 0)) this.invalid = true;
+    if ((flags & (FF_uniqueRegNums | FF_uniqueDestRegNum)) !== 0 && !this.uniqueRegs(insn, opCount, (flags & FF_uniqueRegNums) !== 0)) this.invalid = true;
     if (this.invalid) return this.finishInvalid(insn);
     if (insn.encoding !== ENC_Legacy || insn.hasLock || insn.hasRep || insn.hasRepne || insn.hasXacquire || insn.hasXrelease) insn.dirtyExt = true;
     const fw0 = FORM_DATA[fd];
     insn.code = (fw0 & 0xffff) as Code;
     insn.mnemonic = (fw0 >>> 16) as Instruction['mnemonic'];
-    this.lastError = DecoderError.None;
+    this.lastError = ERR_None;
     this.ipLo = insn.nextIpLo;
     this.ipHi = insn.nextIpHi;
     return len;
@@ -826,8 +848,8 @@ export class Decoder {
     if (result > 0x7fff) return -1; // plans are Int16 (4,713 forms today)
     const form = result >> 2;
     const flags = FORM_DATA[form * 4 + 1];
-    if ((flags & (FormFlag.uniqueRegNums | FormFlag.uniqueDestRegNum)) !== 0) return -1;
-    if (p66 && (flags & FormFlag.no66) !== 0) return -1;
+    if ((flags & (FF_uniqueRegNums | FF_uniqueDestRegNum)) !== 0) return -1;
+    if (p66 && (flags & FF_no66) !== 0) return -1;
     const fw2 = FORM_DATA[form * 4 + 2];
     const fw3 = FORM_DATA[form * 4 + 3];
     const opCount = (fw2 >> 16) & 7;
@@ -1179,7 +1201,7 @@ export class Decoder {
     const fw0 = FORM_DATA[fd];
     insn.code = (fw0 & 0xffff) as Code;
     insn.mnemonic = (fw0 >>> 16) as Instruction['mnemonic'];
-    this.lastError = DecoderError.None;
+    this.lastError = ERR_None;
     this.ipLo = nextLo;
     this.ipHi = nextHi;
     return len;
@@ -1286,18 +1308,18 @@ export class Decoder {
   private legacyPrefixChecks(insn: Instruction, form: number, flags: number, lock: boolean, repLast: number, p66: boolean, memOp: boolean, table: number, b: number): void {
     const mandatoryRep = (FORM_MATCH[form] >> 3) & 7;
     const repConsumed = mandatoryRep === 3 || mandatoryRep === 4;
-    if (!repConsumed || (flags & FormFlag.rep) !== 0) {
+    if (!repConsumed || (flags & FF_rep) !== 0) {
       insn.hasRep = repLast === 0xf3;
       insn.hasRepne = repLast === 0xf2;
     }
-    if (p66 && (flags & FormFlag.no66) !== 0) this.invalid = true;
+    if (p66 && (flags & FF_no66) !== 0) this.invalid = true;
     // LOCK only on lockable instructions with a memory destination (SDM Vol. 2, LOCK).
-    if (lock && ((flags & FormFlag.lock) === 0 || !memOp)) this.invalid = true;
+    if (lock && ((flags & FF_lock) === 0 || !memOp)) this.invalid = true;
     if (memOp && !repConsumed && repLast !== 0) {
       // HLE (SDM Vol. 1, 16.3.2): with LOCK, or on XCHG (implicitly locked), or XRELEASE on MOV to memory.
-      const hleOk = lock || (flags & FormFlag.lock) === 0 || (table === T_LEGACY && (b === 0x86 || b === 0x87));
-      if (repLast === 0xf2 && (flags & FormFlag.xacquire) !== 0 && hleOk) insn.hasXacquire = true;
-      if (repLast === 0xf3 && (flags & FormFlag.xrelease) !== 0 && hleOk) insn.hasXrelease = true;
+      const hleOk = lock || (flags & FF_lock) === 0 || (table === T_LEGACY && (b === 0x86 || b === 0x87));
+      if (repLast === 0xf2 && (flags & FF_xacquire) !== 0 && hleOk) insn.hasXacquire = true;
+      if (repLast === 0xf3 && (flags & FF_xrelease) !== 0 && hleOk) insn.hasXrelease = true;
     }
   }
 
@@ -1346,7 +1368,7 @@ export class Decoder {
     this.resetOperands(insn);
     insn.length = len;
     this.computeNextIp(insn, len);
-    this.lastError = DecoderError.InvalidInstruction;
+    this.lastError = ERR_InvalidInstruction;
     this.ipLo = insn.nextIpLo;
     this.ipHi = insn.nextIpHi;
     return len;
@@ -1359,7 +1381,7 @@ export class Decoder {
     this.resetOperands(insn);
     insn.length = avail;
     this.computeNextIp(insn, avail);
-    this.lastError = bufferEnded ? DecoderError.NoMoreBytes : DecoderError.InvalidInstruction;
+    this.lastError = bufferEnded ? ERR_NoMoreBytes : ERR_InvalidInstruction;
     this.ipLo = insn.nextIpLo;
     this.ipHi = insn.nextIpHi;
     return avail;
