@@ -855,10 +855,12 @@ export class Cpu extends LazyFlags implements CodeWriteObserver {
     }
     if (cross || cp === null) {
       fillRecord(this.scratch, w.insn, buf, this.code32, pickHandler);
+      if (this.scratch.tooLong !== 0 && w.fitsIn15(this.code32)) this.scratch.tooLong = 0;
       return this.scratch;
     }
     const d = cp.alloc(off);
     fillRecord(d, w.insn, buf, this.code32, pickHandler);
+    if (d.tooLong !== 0 && w.fitsIn15(this.code32)) d.tooLong = 0; // exactly 15 bytes: #UD, not #GP(0)
     // stores into these lines (by anyone) now invalidate the page
     this.codeLines[cp.ppn] |= codeLineMask(off, d.len);
     return d;

@@ -326,4 +326,50 @@ describe('decode cache', () => {
       expect(bus.codeObserverCount).toBe(0);
     });
   });
+
+  describe('the 15-byte limit (Intel SDM Vol. 2A 2.3.11): #GP(0) only past 15 bytes, #UD for an invalid 15-byte encoding', () => {
+    /** Run `bytes` at 0:7c00 (real mode) with #UD → 0:0500 and #GP → 0:0600 (both HLT); the vector taken, or −1. */
+    function vectorOf(bytes: number[], at = 0x7c00): number {
+      const { bus, cpu } = real(bytes, at);
+      bus.write32(6 * 4, 0x0000_0500);
+      bus.write32(13 * 4, 0x0000_0600);
+      bus.write8(0x500, 0xf4);
+      bus.write8(0x600, 0xf4);
+      bus.write8(at + bytes.length, 0xf4);
+      expect(cpu.run(10)).toBe(RunStatus.Halted);
+      const v = cpu.counters.exceptions;
+      if (v[6] !== 0) return 6;
+      if (v[13] !== 0) return 13;
+      expect(cpu.eip).toBe(at + bytes.length + 1); // fell through to the HLT after the instruction
+      return -1;
+    }
+    const es = (n: number): number[] => new Array<number>(n).fill(0x26);
+
+    it('prefix soup: 14 prefixes + NOP (15 bytes) runs, 15 or 16 prefixes + NOP is #GP(0)', () => {
+      expect(vectorOf([...es(14), 0x90])).toBe(-1);
+      expect(vectorOf([...es(15), 0x90])).toBe(13);
+      expect(vectorOf([...es(16), 0x90])).toBe(13);
+      expect(vectorOf([...es(7), 0x66, 0x66, 0x67, 0x67, 0xf3, 0xf3, 0x2e, 0x3e, 0x90])).toBe(13); // 16 bytes, mixed
+      expect(vectorOf([0x66, 0x67, 0xf3, 0xf2, ...es(10), 0x90])).toBe(-1);
+    });
+
+    it('an invalid encoding of exactly 15 bytes is #UD; the same one byte longer is #GP(0)', () => {
+      // LOCK MOV AX,AX (LOCK on a non-lockable form: #UD) behind segment overrides
+      expect(vectorOf([...es(12), 0xf0, 0x89, 0xc0])).toBe(6);
+      expect(vectorOf([...es(13), 0xf0, 0x89, 0xc0])).toBe(13);
+      // an undefined opcode (0F 04 + ModRM, as the decoder sizes it) behind a prefix run with duplicates only
+      expect(vectorOf([0x66, 0x66, 0x67, 0x67, 0xf3, 0xf3, 0x66, 0x66, 0x66, 0x67, 0x67, 0x67, 0x0f, 0x04, 0xc0])).toBe(6);
+      expect(vectorOf([0x66, 0x66, 0x67, 0x67, 0xf3, 0xf3, 0x66, 0x66, 0x66, 0x67, 0x67, 0x67, 0xf3, 0x0f, 0x04, 0xc0])).toBe(13);
+      // shorter invalid ones stay #UD
+      expect(vectorOf([...es(3), 0xf0, 0x89, 0xc0])).toBe(6);
+    });
+
+    it('the same holds for a 15-byte instruction that crosses a page boundary (decoded uncached)', () => {
+      expect(vectorOf([...es(12), 0xf0, 0x89, 0xc0], 0x7ff8)).toBe(6);
+      expect(vectorOf([...es(13), 0xf0, 0x89, 0xc0], 0x7ff8)).toBe(13);
+      expect(vectorOf([...es(14), 0x90], 0x7ff8)).toBe(-1);
+      expect(vectorOf([...es(6), 0x66, 0x66, 0xf0, 0xf0, 0xf2, 0xf2, 0x0f, 0x04, 0xc0], 0x7ff8)).toBe(6);
+      expect(vectorOf([...es(7), 0x66, 0x66, 0xf0, 0xf0, 0xf2, 0xf2, 0x0f, 0x04, 0xc0], 0x7ff8)).toBe(13);
+    });
+  });
 });
