@@ -7,7 +7,7 @@
  * instruction only concatenates strings.
  */
 import { Code, Mnemonic, MemorySize, codeNames, memorySizeNames, mnemonicNames } from './generated/enums.js';
-import { FMT_FLAGS } from './generated/formatter-tables.js';
+import { FMT_FLAGS as FMT_FLAGS_TABLE } from './generated/formatter-tables.js';
 import { FORM_DATA } from './generated/tables.js';
 import { EncodingKind, type Instruction, OpKind, RoundingControl } from './instruction.js';
 import { Register, registerNames } from './register.js';
@@ -51,6 +51,8 @@ export interface FormatterOptions {
   readonly branchLeadingZeros?: boolean;
 }
 
+/** Module-local alias of the generated table (a local `const` is cheaper to load than an imported binding). */
+const FMT_FLAGS = FMT_FLAGS_TABLE;
 const ST0 = Register.ST0;
 // Numeric copies of the enum members the fast path below uses: V8 does not fold property loads
 // from `as const` objects (each `Register.None` is a binding load, a map check and a field load
