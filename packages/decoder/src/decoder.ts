@@ -1173,39 +1173,38 @@ export class Decoder {
     insn.rex = rex;
     insn.length = len;
     // next IP, IP-relative memory operand, near branch target (as in decodeInto)
-    const s0 = (ipLo >>> 0) + len;
+    // Integer-only carries (no float64 intermediates): a 32-bit add wrapped iff the unsigned sum
+    // is below an addend (above it, for a negative displacement).
+    const sum = (ipLo + len) | 0;
     let nextLo: number;
     let nextHi = 0;
     if (bitness === 64) {
-      nextLo = s0 | 0;
-      nextHi = (ipHi + (s0 > 0xffffffff ? 1 : 0)) | 0;
-    } else nextLo = bitness === 32 ? s0 | 0 : s0 & 0xffff;
+      nextLo = sum;
+      nextHi = sum >>> 0 < ipLo >>> 0 ? (ipHi + 1) | 0 : ipHi;
+    } else nextLo = bitness === 32 ? sum : sum & 0xffff;
     insn.nextIpLo = nextLo;
     insn.nextIpHi = nextHi;
     if (this.ripRel !== 0) {
+      const d = this.dispLo;
+      const t = (nextLo + d) | 0;
+      insn.memDisplLo = t;
       if (this.ripRel === 64) {
-        const s = (nextLo >>> 0) + this.dispLo;
-        const lo = s >>> 0;
-        insn.memDisplLo = lo | 0;
-        insn.memDisplHi = (nextHi + (s > 0xffffffff ? 1 : s < 0 ? -1 : 0)) | 0;
-      } else {
-        insn.memDisplLo = (nextLo + this.dispLo) | 0;
-        insn.memDisplHi = 0;
-      }
+        insn.memDisplHi = d >= 0 ? (t >>> 0 < nextLo >>> 0 ? (nextHi + 1) | 0 : nextHi) : t >>> 0 > nextLo >>> 0 ? (nextHi - 1) | 0 : nextHi;
+      } else insn.memDisplHi = 0;
     }
     if (branchOp >= 0) {
       const kind = kinds[branchOp];
-      const s = (nextLo >>> 0) + insn.nearBranchLo;
-      const lo = s >>> 0;
+      const d = insn.nearBranchLo;
+      const t = (nextLo + d) | 0;
       if (kind === K_NearBranch16) {
-        insn.nearBranchLo = lo & 0xffff;
+        insn.nearBranchLo = t & 0xffff;
         insn.nearBranchHi = 0;
       } else if (kind === K_NearBranch32) {
-        insn.nearBranchLo = lo | 0;
+        insn.nearBranchLo = t;
         insn.nearBranchHi = 0;
       } else {
-        insn.nearBranchLo = lo | 0;
-        insn.nearBranchHi = (nextHi + (s > 0xffffffff ? 1 : s < 0 ? -1 : 0)) | 0;
+        insn.nearBranchLo = t;
+        insn.nearBranchHi = d >= 0 ? (t >>> 0 < nextLo >>> 0 ? (nextHi + 1) | 0 : nextHi) : t >>> 0 > nextLo >>> 0 ? (nextHi - 1) | 0 : nextHi;
       }
     }
     const fw0 = FORM_DATA[fd];
