@@ -24,7 +24,7 @@ import { type CpuProfile, CPU_PROFILES } from './profiles.js';
 import { Mmu, Access } from '@x86kit/mmu';
 import { Fpu } from './fpu.js';
 import { simdSnapshot, simdRestore, type SimdSnapshot } from './fxsave.js';
-import { Decoder, Instruction } from '@x86kit/decoder';
+import { Code, Decoder, Instruction } from '@x86kit/decoder';
 import { CodePage, DecodedInsn, DecoderError, FetchWindow, fillRecord } from './decode-cache.js';
 
 /** Construction options of {@link Cpu}. */
@@ -104,7 +104,13 @@ export class CpuCounters {
   codePageEvictions = 0;
   /** Times the decode cache was emptied because it reached `maxCodePages`. */
   codeCacheFlushes = 0;
+  /** REP MOVS/STOS iterations done as block copies/fills by the run loop's fast path. */
+  repFastIterations = 0;
 }
+
+let repFastPath = true;
+/** Test/bench hook: let the run loop chunk REP MOVS/STOS (true, default) or run every iteration alone. */
+export function setRepFastPath(on: boolean): void { repFastPath = on; }
 
 /** An x86 CPU (i686 integer core; see the README for what is modelled). */
 export class Cpu extends LazyFlags implements CodeWriteObserver {
@@ -861,6 +867,10 @@ export class Cpu extends LazyFlags implements CodeWriteObserver {
     const d = cp.alloc(off);
     fillRecord(d, w.insn, buf, this.code32, pickHandler);
     if (d.tooLong !== 0 && w.fitsIn15(this.code32)) d.tooLong = 0; // exactly 15 bytes: #UD, not #GP(0)
+    // REP MOVS/STOS: the run loop hands whole chunks of iterations to repChunk
+    if (d.rep !== 0 && !d.lock && d.code !== Code.INVALID && (d.opcode === 0xa4 || d.opcode === 0xa5 || d.opcode === 0xaa || d.opcode === 0xab)) {
+      d.fast = FastOp.RepStr;
+    }
     // stores into these lines (by anyone) now invalidate the page
     this.codeLines[cp.ppn] |= codeLineMask(off, d.len);
     return d;
@@ -1242,6 +1252,11 @@ export class Cpu extends LazyFlags implements CodeWriteObserver {
           case FastOp.Lea: g[d.ra] = ea(this, d) | 0; break;
           case FastOp.Shift1: g[d.ra] = shift(this, d.reg, g[d.ra] >>> 0, 1, 4) | 0; break;
           case FastOp.ShiftI: g[d.ra] = shift(this, d.reg, g[d.ra] >>> 0, d.imm, 4) | 0; break;
+          case FastOp.RepStr: {
+            const k = this.repChunk(d, eip, budget - n + 1);
+            if (k === 0) d.exec(this, d); else n += k - 1;
+            break;
+          }
           default: d.exec(this, d);
         }
         if (this.fault || this.pendingExit) {
@@ -1284,6 +1299,97 @@ export class Cpu extends LazyFlags implements CodeWriteObserver {
     }
     this.instret += retired;
     return n;
+  }
+
+  /**
+   * REP MOVS/STOS fast path of the run loop: up to `max` iterations of the instruction at `eip`
+   * (record `d`) at once, as a block copy or fill between direct RAM pages. Applies only when
+   * every iteration of the chunk is one that the per-iteration handler would complete without
+   * any fault or side effect beyond the bytes and registers: forward direction (DF = 0), count
+   * ≥ 2, both segments on the fast path (no access checks) and within their limits without
+   * address-size wrap, both pages present in the read/write TLB (so RAM, already translated and
+   * permitted), no 128-byte line of cached code in the destination range (SMC keeps the
+   * per-iteration path, so a store into the REP instruction itself is seen exactly as before),
+   * and, for an overlapping MOVS of words/dwords, a distance of at least the element size.
+   * Called only from {@link runFast}, i.e. while no event can be due (no TF, breakpoints, NMI,
+   * interrupt shadow, stop request; interrupts were polled before the instruction and nothing in
+   * a RAM-only chunk can raise one). Leaves ECX/ESI/EDI (16-bit halves with a 16-bit address
+   * size) and EIP as after the last iteration: rewound with {@link repeat} set while the count
+   * is not exhausted, so the budget counts every iteration and `instret` the instruction once,
+   * exactly like the per-iteration path. Returns the iterations done, 0 when not applicable.
+   */
+  private repChunk(d: DecodedInsn, eip: number, max: number): number {
+    if ((this.flags & Rflags.DF) !== 0 || !repFastPath) return 0;
+    const g = this.r, st = this.state;
+    const as16 = d.as === 2;
+    const cnt = as16 ? g[2] & 0xffff : g[2] >>> 0;
+    if (cnt < 2 || max < 2) return 0;
+    const op = d.opcode;
+    const size = (op & 1) === 0 ? 1 : d.os;
+    const movs = op <= 0xa5;
+    let k = cnt < max ? cnt : max;
+    // destination ES:(E)DI
+    if (this.segFastW[Seg.ES] === 0) return 0;
+    const addrMax = as16 ? 0xffff : 0xffffffff;
+    const di = as16 ? g[14] & 0xffff : g[14] >>> 0;
+    let lim = st.segLimit[Seg.ES] >>> 0;
+    if (lim > addrMax) lim = addrMax;
+    const dLin = (st.segBase[2 * Seg.ES] + di) >>> 0;
+    const dOff = dLin & 0xfff;
+    let m = Math.floor((Math.min(lim + 1 - di, 4096 - dOff)) / size);
+    if (m < k) k = m;
+    const wi = (dLin >>> 12) & TLB_MASK;
+    if (this.tlbWTag[wi] !== dLin >>> 12) return 0;
+    // source DS:(E)SI (or the override)
+    let si = 0, sOff = 0, sp: Uint8Array = EMPTY_PAGE;
+    if (movs) {
+      const s = d.segOvr >= 0 ? d.segOvr : Seg.DS;
+      if (this.segFastR[s] === 0) return 0;
+      si = as16 ? g[12] & 0xffff : g[12] >>> 0;
+      lim = st.segLimit[s] >>> 0;
+      if (lim > addrMax) lim = addrMax;
+      const sLin = (st.segBase[2 * s] + si) >>> 0;
+      sOff = sLin & 0xfff;
+      m = Math.floor((Math.min(lim + 1 - si, 4096 - sOff)) / size);
+      if (m < k) k = m;
+      const ri = (sLin >>> 12) & TLB_MASK;
+      if (this.tlbRTag[ri] !== sLin >>> 12) return 0;
+      sp = this.tlbRPage[ri];
+    }
+    if (k < 2) return 0;
+    const bytes = k * size;
+    const ppn = this.tlbWPpn[wi];
+    if (this.codeLines[ppn] !== 0 && (this.codeLines[ppn] & codeLineMask(dOff, bytes)) !== 0) return 0;
+    const dp = this.tlbWPage[wi];
+    if (movs) {
+      const sa = sp.byteOffset + sOff, da = dp.byteOffset + dOff;
+      if (sp.buffer === dp.buffer && da > sa && da < sa + bytes) {
+        // forward overlap: element-order byte copy equals the per-iteration result when the
+        // distance is at least the element size (always for bytes)
+        if (da - sa < size) return 0;
+        for (let j = 0; j < bytes; j++) dp[dOff + j] = sp[sOff + j];
+      } else {
+        dp.set(sp.subarray(sOff, sOff + bytes), dOff);
+      }
+    } else {
+      const v = g[0];
+      if (size === 1) dp.fill(v & 0xff, dOff, dOff + bytes);
+      else if (size === 2) for (let j = dOff, e = dOff + bytes; j < e; j += 2) { dp[j] = v; dp[j + 1] = v >>> 8; }
+      else for (let j = dOff, e = dOff + bytes; j < e; j += 4) { dp[j] = v; dp[j + 1] = v >>> 8; dp[j + 2] = v >>> 16; dp[j + 3] = v >>> 24; }
+    }
+    const left = cnt - k;
+    if (as16) {
+      g[14] = (g[14] & ~0xffff) | ((di + bytes) & 0xffff);
+      if (movs) g[12] = (g[12] & ~0xffff) | ((si + bytes) & 0xffff);
+      g[2] = (g[2] & ~0xffff) | left;
+    } else {
+      g[14] = (di + bytes) | 0;
+      if (movs) g[12] = (si + bytes) | 0;
+      g[2] = left | 0;
+    }
+    if (left !== 0) { this.eip = eip; this.repeat = true; }
+    this.counters.repFastIterations += k;
+    return k;
   }
 
   /** Execute exactly one instruction (or deliver one pending interrupt); see {@link run}. */

@@ -26,6 +26,8 @@ export const FastOp = {
   None: 0, AddRR: 1, AddRI: 2, SubRR: 3, SubRI: 4, CmpRR: 5, CmpRI: 6, XorRR: 7, XorRI: 8, AndRR: 9, AndRI: 10,
   OrRR: 11, OrRI: 12, TestRR: 13, TestRI: 14, MovRR: 15, MovRI: 16, IncR: 17, DecR: 18, Jcc: 19, Jmp: 20,
   Call: 21, Ret: 22, PushR: 23, PopR: 24, Load: 25, Store: 26, Lea: 27, Shift1: 28, ShiftI: 29,
+  /** REP MOVS/STOS (not plain): whole chunks of iterations by `Cpu.repChunk`, else the handler. */
+  RepStr: 30,
 } as const;
 
 /** Operand sources of a fast case: none, ModRM.rm, ModRM.reg, opcode bits 2:0, EAX. */

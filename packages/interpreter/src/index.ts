@@ -2,7 +2,7 @@
  * @x86kit/interpreter — a faithful x86 CPU interpreter (i686 integer core: real, protected
  * 16/32 and virtual-8086 modes) on core's `CpuState`, memory, I/O and interrupt interfaces.
  */
-export { Cpu, type CpuOptions, ExitInfo, CpuCounters, type InterpreterSnapshot, DEFAULT_MAX_CODE_PAGES } from './cpu.js';
+export { Cpu, type CpuOptions, ExitInfo, CpuCounters, type InterpreterSnapshot, DEFAULT_MAX_CODE_PAGES, setRepFastPath } from './cpu.js';
 export { RunStatus, InsnClass, INSN_CLASS_NAMES, ExitKind, LazyOp } from './constants.js';
 export { LazyFlags, PARITY } from './flags.js';
 export {
