@@ -188,7 +188,7 @@ const FAST_PLANS = [new Int16Array(1 << 16), new Int16Array(1 << 16), new Int16A
 /** Operand encodings the fast path decodes (see decodeInto). */
 const FAST_OE = (() => {
   const t = new Uint8Array(256);
-  for (const oe of [1, 2, 3, 4, 5, 14, 15, 16, 17, 18, 19, 26, 27, 28, 29, 30, 31, 32, 33, 34, 40, 41, 51, 52, 53, 54, 58, 59, 60, 61, 64, 65, 66, 67, 68, 69, 70, 74, 83, 84, 85]) t[oe] = 1;
+  for (const oe of [1, 2, 3, 4, 5, 6, 14, 15, 16, 17, 18, 19, 26, 27, 28, 29, 30, 31, 32, 33, 34, 40, 41, 51, 52, 53, 54, 58, 59, 60, 61, 64, 65, 66, 67, 68, 69, 70, 74, 83, 84, 85]) t[oe] = 1;
   return t;
 })();
 const FAST_PATH = { on: true };
@@ -979,6 +979,7 @@ export class Decoder {
         case 3: kinds[k] = K_Register; regs[k] = R_EAX; break;
         case 4: kinds[k] = K_Register; regs[k] = R_RAX; break;
         case 5: kinds[k] = K_Register; regs[k] = R_CL; break;
+        case 6: kinds[k] = K_Register; regs[k] = R_DX; break; // IN/OUT with DX
         case 14: case 16: case 18: { // rel8
           regs[k] = 0;
           const q = pos;
