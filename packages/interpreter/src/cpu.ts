@@ -17,7 +17,7 @@ import { LazyFlags } from './flags.js';
 import { RunStatus, InsnClass, INSN_CLASS_COUNT, ExitKind } from './constants.js';
 import { pickHandler } from './exec.js';
 import { FastOp, addRR, subRR, logicSet, jump, callRel, retNear, ea } from './handlers.js';
-import { inc, dec, shift } from './alu.js';
+import { alu, inc, dec, shift } from './alu.js';
 import { deliverProtected, type EventKind, EventType, loadSegRealOrV86 } from './system.js';
 import { AccessChecks, accessCheckMode, checkedAccess, debugTrap } from './access-checks.js';
 import { type CpuProfile, CPU_PROFILES } from './profiles.js';
@@ -1252,6 +1252,24 @@ export class Cpu extends LazyFlags implements CodeWriteObserver {
           case FastOp.Lea: g[d.ra] = ea(this, d) | 0; break;
           case FastOp.Shift1: g[d.ra] = shift(this, d.reg, g[d.ra] >>> 0, 1, 4) | 0; break;
           case FastOp.ShiftI: g[d.ra] = shift(this, d.reg, g[d.ra] >>> 0, d.imm, 4) | 0; break;
+          case FastOp.Mov16RR: g[d.ra] = (g[d.ra] & ~0xffff) | (g[d.rb] & 0xffff); break;
+          case FastOp.Mov16RI: g[d.ra] = (g[d.ra] & ~0xffff) | (d.imm & 0xffff); break;
+          case FastOp.Inc16: g[d.ra] = (g[d.ra] & ~0xffff) | inc(this, g[d.ra] & 0xffff, 2); break;
+          case FastOp.Dec16: g[d.ra] = (g[d.ra] & ~0xffff) | dec(this, g[d.ra] & 0xffff, 2); break;
+          case FastOp.Alu16RR: {
+            const r = alu(this, d.cc, g[d.ra] & 0xffff, g[d.rb] & 0xffff, 2);
+            if (d.cc !== 7) g[d.ra] = (g[d.ra] & ~0xffff) | r;
+            break;
+          }
+          case FastOp.Alu16RI: {
+            const r = alu(this, d.cc, g[d.ra] & 0xffff, d.imm & 0xffff, 2);
+            if (d.cc !== 7) g[d.ra] = (g[d.ra] & ~0xffff) | r;
+            break;
+          }
+          case FastOp.Push16: this.push(2, g[d.ra] & 0xffff); break;
+          case FastOp.Pop16: { const v = this.pop(2); if (!this.fault) g[d.ra] = (g[d.ra] & ~0xffff) | v; break; }
+          case FastOp.Load16: { const v = this.rd16(d.eaSeg, ea(this, d)); if (!this.fault) g[d.ra] = (g[d.ra] & ~0xffff) | v; break; }
+          case FastOp.Store16: this.wr16(d.eaSeg, ea(this, d), g[d.rb] & 0xffff); break;
           case FastOp.RepStr: {
             const k = this.repChunk(d, eip, budget - n + 1);
             if (k === 0) d.exec(this, d); else n += k - 1;

@@ -28,6 +28,8 @@ export const FastOp = {
   Call: 21, Ret: 22, PushR: 23, PopR: 24, Load: 25, Store: 26, Lea: 27, Shift1: 28, ShiftI: 29,
   /** REP MOVS/STOS (not plain): whole chunks of iterations by `Cpu.repChunk`, else the handler. */
   RepStr: 30,
+  /** 16-bit forms (real-mode and 16-bit code); `cc` holds the ALU operation (0–7) of Alu16*. */
+  Mov16RR: 31, Mov16RI: 32, Inc16: 33, Dec16: 34, Push16: 35, Pop16: 36, Alu16RR: 37, Alu16RI: 38, Load16: 39, Store16: 40,
 } as const;
 
 /** Operand sources of a fast case: none, ModRM.rm, ModRM.reg, opcode bits 2:0, EAX. */
@@ -289,7 +291,8 @@ for (const n of ['Rol', 'Ror', 'Rcl', 'Rcr', 'Shl', 'Shr', 'Sal', 'Sar']) {
 
 // ---- 8- and 16-bit forms (real-mode and 16-bit code) ------------------------------------------
 // Through the shared helpers with the register accessors (8-bit registers use the AL..BH
-// encoding, 16-bit writes keep bits 31:16); no inline fast cases.
+// encoding, 16-bit writes keep bits 31:16); the commonest 16-bit ones also have inline fast
+// cases (registered below the handlers).
 
 for (const [size, w, wi] of [[1, '8', '8'], [2, '16', '16']] as const) {
   for (let op = 0; op < 8; op++) {
@@ -339,3 +342,26 @@ onBoth('Dec_r16', (c, d) => { const r = d.opcode & 7; c.setReg(2, r, dec(c, c.ge
 onBoth('Push_r16', (c, d) => { c.push(2, c.getReg(2, d.opcode & 7)); });
 onBoth('Pop_r16', (c, d) => { const v = c.pop(2); if (!c.fault) c.setReg(2, d.opcode & 7, v); });
 onMem('Lea_r16_m', (c, d) => { c.setReg(2, d.reg, ea(c, d)); });
+
+// 16-bit fast cases of the run loop (same helpers as the handlers above)
+for (let op = 0; op < 8; op++) {
+  const n = ALU[op];
+  fast(FAST_REG, `${n}_rm16_r16`, FastOp.Alu16RR, Src.Rm, Src.Reg, op);
+  fast(FAST_REG, `${n}_r16_rm16`, FastOp.Alu16RR, Src.Reg, Src.Rm, op);
+  fast(FAST_REG, `${n}_rm16_imm16`, FastOp.Alu16RI, Src.Rm, Src.None, op);
+  fast(FAST_REG, `${n}_rm16_imm8`, FastOp.Alu16RI, Src.Rm, Src.None, op);
+  fast(FAST_REG, `${n}_AX_imm16`, FastOp.Alu16RI, Src.Eax, Src.None, op);
+  fast(FAST_MEM, `${n}_AX_imm16`, FastOp.Alu16RI, Src.Eax, Src.None, op);
+}
+fast(FAST_REG, 'Mov_rm16_r16', FastOp.Mov16RR, Src.Rm, Src.Reg);
+fast(FAST_REG, 'Mov_r16_rm16', FastOp.Mov16RR, Src.Reg, Src.Rm);
+fast(FAST_REG, 'Mov_rm16_imm16', FastOp.Mov16RI, Src.Rm, Src.None);
+fast(FAST_MEM, 'Mov_r16_rm16', FastOp.Load16, Src.Reg, Src.None);
+fast(FAST_MEM, 'Mov_rm16_r16', FastOp.Store16, Src.None, Src.Reg);
+for (const t of [FAST_REG, FAST_MEM]) {
+  fast(t, 'Mov_r16_imm16', FastOp.Mov16RI, Src.Op, Src.None);
+  fast(t, 'Inc_r16', FastOp.Inc16, Src.Op, Src.None);
+  fast(t, 'Dec_r16', FastOp.Dec16, Src.Op, Src.None);
+  fast(t, 'Push_r16', FastOp.Push16, Src.Op, Src.None);
+  fast(t, 'Pop_r16', FastOp.Pop16, Src.Op, Src.None);
+}

@@ -114,5 +114,30 @@ for (const paging of [false, true]) {
   }
 }
 setRepFastPath(true);
+
+// 16-bit real-mode mix (what SeaBIOS and boot loaders run), 11 instructions per iteration:
+// L: add ax,bx ; mov dx,ax ; sub bx,3 ; cmp dx,0x1234 ; inc si ; mov [di],ax ; mov ax,[di] ;
+//    push ax ; pop bx ; dec bp ; jnz L ; hlt
+const REAL_CODE = Uint8Array.of(0x01, 0xd8, 0x89, 0xc2, 0x83, 0xeb, 0x03, 0x81, 0xfa, 0x34, 0x12, 0x46, 0x89, 0x05,
+  0x8b, 0x05, 0x50, 0x5b, 0x4d, 0x75, 0xeb, 0xf4);
+{
+  const bus = new PhysicalMemoryBus();
+  bus.mapRam(0, 1 << 20);
+  bus.load(0x8000, REAL_CODE);
+  const cpu = new Cpu({ memory: bus });
+  for (let s = 0; s < 4; s++) cpu.loadSegReal(s, 0);
+  cpu.setReg(2, 4, 0x7000);
+  cpu.setReg(2, 7, 0x6000);
+  const iters = 50_000;
+  const work = iters * 11 + 1;
+  const fn = (): void => {
+    cpu.state.halted = false;
+    cpu.eip = 0x8000;
+    cpu.setReg(2, 5, iters);
+    const before = cpu.instret;
+    if (cpu.run(work) !== RunStatus.Halted || cpu.instret - before !== work) throw new Error('16-bit bench loop did not complete');
+  };
+  suite.record({ name: '16-bit real-mode mix, CPU time', unit: 'MIPS', value: cpuRate(fn, work / 1e6), note: 'CPU-time rows: process CPU time, not wall clock (stable on a loaded host)' });
+}
 suite.finish();
 if (sink === 0.5) console.log(sink);
