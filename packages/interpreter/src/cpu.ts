@@ -1577,6 +1577,8 @@ export class Cpu extends LazyFlags implements CodeWriteObserver {
     out.tripleFaults = c.tripleFaults;
     out.codePageEvictions = c.codePageEvictions;
     out.codeCacheFlushes = c.codeCacheFlushes;
+    out.codePagesCached = this.codePages.size;
+    out.repFastIterations = c.repFastIterations;
     let unimpl = 0;
     for (let i = 0; i < 512; i++) unimpl += c.unimplemented[i];
     out.unimplemented = unimpl;
