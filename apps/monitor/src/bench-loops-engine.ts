@@ -3,7 +3,7 @@
  * Multiboot guest of `@x86kit/bench` on a `Machine` with the interpreter CPU and the QEMU-like
  * PC device set (what `x86kit run` uses) and timestamp every COM1 byte.
  */
-import type { SerialMark, SerialSegment } from '@x86kit/bench';
+import { processCpuMs, type SerialMark, type SerialSegment } from '@x86kit/bench';
 import { Machine, interpreterCpu, loadGuestImage, pcDevices, pcE820 } from '@x86kit/machine';
 
 /** Guest RAM for the bench-loops guest (it touches the first 6 MiB). */
@@ -20,7 +20,7 @@ export function runBenchLoopsOnX86kit(image: Uint8Array): SerialMark[] {
     ramSize: BENCH_LOOPS_RAM,
     cpu: interpreterCpu(),
     devices: pcDevices(),
-    serialOut: (byte) => { marks.push({ byte, timeMs: performance.now(), counter: holder.machine?.cpu.instret ?? NaN }); },
+    serialOut: (byte) => { marks.push({ byte, timeMs: performance.now(), cpuMs: processCpuMs(), counter: holder.machine?.cpu.instret ?? NaN }); },
   });
   holder.machine = machine;
   const { boot } = loadGuestImage(machine.memory, image, { name: 'bench-loops.bin', memoryMap: pcE820(BENCH_LOOPS_RAM) });
@@ -49,7 +49,7 @@ export function runMultibootOnX86kit(image: Uint8Array, options: { cmdline: stri
     ramSize: options.ramSize,
     cpu: interpreterCpu(),
     devices: pcDevices(),
-    serialOut: (byte) => { marks.push({ byte, timeMs: performance.now(), counter: holder.machine?.cpu.instret ?? NaN }); },
+    serialOut: (byte) => { marks.push({ byte, timeMs: performance.now(), cpuMs: processCpuMs(), counter: holder.machine?.cpu.instret ?? NaN }); },
   });
   holder.machine = machine;
   const { boot } = loadGuestImage(machine.memory, image, { name: options.name, cmdline: options.cmdline, memoryMap: pcE820(options.ramSize) });

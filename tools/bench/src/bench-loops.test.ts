@@ -14,11 +14,11 @@ function synthetic(ms: (loop: number, round: number) => number): SerialMark[] {
   for (const paging of [false, true]) {
     BENCH_LOOPS.forEach((loop, li) => {
       for (let r = 0; r < params.rounds; r++) {
-        marks.push({ byte: paging ? loop.marker | 0x20 : loop.marker, timeMs: t, counter: n });
+        marks.push({ byte: paging ? loop.marker | 0x20 : loop.marker, timeMs: t, cpuMs: t / 2, counter: n });
         t += ms(li, r);
         n += roundInstructions(loop, params);
       }
-      marks.push({ byte: MARK_END_OF_LOOP, timeMs: t, counter: n });
+      marks.push({ byte: MARK_END_OF_LOOP, timeMs: t, cpuMs: t / 2, counter: n });
     });
   }
   marks.push({ byte: MARK_END_OF_RUN, timeMs: t, counter: n });
@@ -71,6 +71,8 @@ describe('bench-loops markers', () => {
     const s = roundStats(t[0]);
     expect(s.all).toEqual([1008 / 10_000, 1008 / 1000]);
     expect(s.best).toBeCloseTo(1.008, 9); // warm-up round excluded
+    expect(t[0].rounds[1].cpuMs).toBe(0.5);
+    expect(s.bestCpu).toBeCloseTo(2.016, 9);
     expect(s.median).toBeCloseTo(1.008, 9);
   });
 
@@ -84,8 +86,9 @@ describe('bench-loops markers', () => {
 
   test('roundStats: median of an even count, best of all rounds when there is no warm-up to drop', () => {
     const loop = BENCH_LOOPS[0];
-    const mk = (ms: number[]) => ({ loop, paging: false, rounds: ms.map((x) => ({ ms: x, instructions: 1000, counted: NaN })) });
+    const mk = (ms: number[]) => ({ loop, paging: false, rounds: ms.map((x) => ({ ms: x, cpuMs: x / 2, instructions: 1000, counted: NaN })) });
     expect(roundStats(mk([1, 2, 4, 8, 10])).median).toBeCloseTo((0.125 + 0.25) / 2, 9);
     expect(roundStats(mk([4])).best).toBeCloseTo(0.25, 9);
+    expect(roundStats(mk([1, 2, 4])).bestCpu).toBeCloseTo(1, 9); // CPU half the wall time: 1000 / (1 ms × 1000)
   });
 });

@@ -87,6 +87,11 @@ export interface SerialMark {
   readonly byte: number;
   /** Host time (`performance.now()`, ms) when the guest wrote the byte. */
   readonly timeMs: number;
+  /**
+   * Process CPU time (user + system, ms; {@link processCpuMs}) at that moment, or NaN. On a
+   * loaded host it is steadier than wall time; it includes V8's background compiler threads.
+   */
+  readonly cpuMs?: number;
   /** The engine's own retired-instruction counter at that moment (NaN when it has none). */
   readonly counter: number;
 }
@@ -94,6 +99,8 @@ export interface SerialMark {
 /** One timed round. */
 export interface LoopRound {
   readonly ms: number;
+  /** Process CPU time of the round (NaN when the marks have none). */
+  readonly cpuMs: number;
   /** Instructions the round retires by construction ({@link roundInstructions}). */
   readonly instructions: number;
   /** What the engine's counter says it retired (NaN when it has none). */
@@ -130,7 +137,10 @@ export function parseBenchLoopsMarks(marks: readonly SerialMark[], params: Bench
       let start = expect(marker);
       for (let r = 0; r < params.rounds; r++) {
         const end = expect(r + 1 < params.rounds ? marker : MARK_END_OF_LOOP);
-        rounds.push({ ms: end.timeMs - start.timeMs, instructions: roundInstructions(loop, params), counted: end.counter - start.counter });
+        rounds.push({
+          ms: end.timeMs - start.timeMs, cpuMs: (end.cpuMs ?? NaN) - (start.cpuMs ?? NaN),
+          instructions: roundInstructions(loop, params), counted: end.counter - start.counter,
+        });
         start = end;
       }
       out.push({ loop, paging, rounds });
@@ -140,10 +150,18 @@ export function parseBenchLoopsMarks(marks: readonly SerialMark[], params: Bench
   return out;
 }
 
+/** Process CPU time in ms (user + system) now: `process.cpuUsage()`. */
+export function processCpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
 /** Summary of a loop's rounds in MIPS. */
 export interface RoundStats {
   /** Best round after the warm-up rounds (the harness convention: best of the samples). */
   readonly best: number;
+  /** The same with process CPU time instead of wall time (NaN without CPU times). */
+  readonly bestCpu: number;
   readonly median: number;
   /** MIPS of every round, warm-up included, in order. */
   readonly all: readonly number[];
@@ -156,7 +174,9 @@ export function roundStats(t: LoopTiming, warmup = 1): RoundStats {
   const sorted = [...measured].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   const median = sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-  return { best: sorted[sorted.length - 1], median, all };
+  const cpu = t.rounds.map((r) => r.instructions / (r.cpuMs * 1000)).slice(all.length > warmup ? warmup : 0);
+  const bestCpu = cpu.some((x) => Number.isNaN(x)) ? NaN : Math.max(...cpu);
+  return { best: sorted[sorted.length - 1], bestCpu, median, all };
 }
 
 /** `"ALU mix (paging on)"`. */

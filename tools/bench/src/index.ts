@@ -14,7 +14,7 @@ export { benchEnvironment, formatEnvironment, type BenchEnvironment } from './en
 export {
   type BenchLoop, BENCH_LOOPS, type BenchLoopsParams, DEFAULT_BENCH_LOOPS_PARAMS, MARK_END_OF_LOOP, MARK_END_OF_RUN,
   loopIterations, roundInstructions, benchLoopsImage, type SerialMark, type LoopRound, type LoopTiming,
-  parseBenchLoopsMarks, type RoundStats, roundStats, loopLabel,
+  parseBenchLoopsMarks, type RoundStats, roundStats, loopLabel, processCpuMs,
 } from './bench-loops.js';
 export { type SerialLine, serialLines, type SerialSegment, type SegmentTiming, timeSegments } from './serial-lines.js';
 export { type V86Availability, v86Availability, type V86RunOptions, type V86RunResult, runMultibootOnV86 } from './v86.js';

@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import type { SerialMark } from './bench-loops.js';
+import { processCpuMs, type SerialMark } from './bench-loops.js';
 
 /** Whether v86 can run here, and if not why. */
 export type V86Availability =
@@ -164,7 +164,7 @@ export async function runMultibootOnV86(options: V86RunOptions): Promise<V86RunR
       });
       emulator.add_listener('serial0-output-byte', (byte: number) => {
         if (exitValue !== null) return;
-        marks.push({ byte, timeMs: performance.now(), counter: emulator.get_instruction_counter() });
+        marks.push({ byte, timeMs: performance.now(), cpuMs: processCpuMs(), counter: emulator.get_instruction_counter() });
         if (byte === options.endByte) done();
       });
     });
