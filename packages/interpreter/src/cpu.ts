@@ -109,6 +109,17 @@ export class CpuCounters {
 }
 
 let repFastPath = true;
+
+/**
+ * Iterations of a REP string operand at offset `x` (page offset `off`, segment limit `lim`
+ * already capped to the address size) that stay inside its page and segment without wrapping:
+ * upwards the elements `x, x+size, …`; downwards (DF = 1) `x, x−size, …` down to offset 0.
+ */
+function repRoom(x: number, off: number, lim: number, size: number, down: boolean): number {
+  if (!down) return Math.floor(Math.min(lim + 1 - x, 4096 - off) / size);
+  if (x + size - 1 > lim || off + size > 4096) return 0;
+  return Math.floor(Math.min(x, off) / size) + 1;
+}
 /** Test/bench hook: let the run loop chunk REP MOVS/STOS (true, default) or run every iteration alone. */
 export function setRepFastPath(on: boolean): void { repFastPath = on; }
 
@@ -1337,7 +1348,8 @@ export class Cpu extends LazyFlags implements CodeWriteObserver {
    * exactly like the per-iteration path. Returns the iterations done, 0 when not applicable.
    */
   private repChunk(d: DecodedInsn, eip: number, max: number): number {
-    if ((this.flags & Rflags.DF) !== 0 || !repFastPath) return 0;
+    if (!repFastPath) return 0;
+    const down = (this.flags & Rflags.DF) !== 0;
     const g = this.r, st = this.state;
     const as16 = d.as === 2;
     const cnt = as16 ? g[2] & 0xffff : g[2] >>> 0;
@@ -1354,7 +1366,7 @@ export class Cpu extends LazyFlags implements CodeWriteObserver {
     if (lim > addrMax) lim = addrMax;
     const dLin = (st.segBase[2 * Seg.ES] + di) >>> 0;
     const dOff = dLin & 0xfff;
-    let m = Math.floor((Math.min(lim + 1 - di, 4096 - dOff)) / size);
+    let m = repRoom(di, dOff, lim, size, down);
     if (m < k) k = m;
     const wi = (dLin >>> 12) & TLB_MASK;
     if (this.tlbWTag[wi] !== dLin >>> 12) return 0;
@@ -1368,7 +1380,7 @@ export class Cpu extends LazyFlags implements CodeWriteObserver {
       if (lim > addrMax) lim = addrMax;
       const sLin = (st.segBase[2 * s] + si) >>> 0;
       sOff = sLin & 0xfff;
-      m = Math.floor((Math.min(lim + 1 - si, 4096 - sOff)) / size);
+      m = repRoom(si, sOff, lim, size, down);
       if (m < k) k = m;
       const ri = (sLin >>> 12) & TLB_MASK;
       if (this.tlbRTag[ri] !== sLin >>> 12) return 0;
@@ -1376,33 +1388,41 @@ export class Cpu extends LazyFlags implements CodeWriteObserver {
     }
     if (k < 2) return 0;
     const bytes = k * size;
+    // the block's lowest page offsets (DF = 1: the last element is the lowest)
+    const dLo = down ? dOff - bytes + size : dOff;
+    const sLo = down ? sOff - bytes + size : sOff;
     const ppn = this.tlbWPpn[wi];
-    if (this.codeLines[ppn] !== 0 && (this.codeLines[ppn] & codeLineMask(dOff, bytes)) !== 0) return 0;
+    if (this.codeLines[ppn] !== 0 && (this.codeLines[ppn] & codeLineMask(dLo, bytes)) !== 0) return 0;
     const dp = this.tlbWPage[wi];
     if (movs) {
-      const sa = sp.byteOffset + sOff, da = dp.byteOffset + dOff;
-      if (sp.buffer === dp.buffer && da > sa && da < sa + bytes) {
-        // forward overlap: element-order byte copy equals the per-iteration result when the
-        // distance is at least the element size (always for bytes)
+      const sa = sp.byteOffset + sLo, da = dp.byteOffset + dLo;
+      const overlap = sp.buffer === dp.buffer && da < sa + bytes && sa < da + bytes;
+      if (overlap && !down && da > sa) {
+        // destination ahead of the source in the copy direction: an element-order byte copy
+        // equals the per-iteration result when the distance is at least the element size
         if (da - sa < size) return 0;
-        for (let j = 0; j < bytes; j++) dp[dOff + j] = sp[sOff + j];
+        for (let j = 0; j < bytes; j++) dp[dLo + j] = sp[sLo + j];
+      } else if (overlap && down && da < sa) {
+        if (sa - da < size) return 0;
+        for (let j = bytes - 1; j >= 0; j--) dp[dLo + j] = sp[sLo + j];
       } else {
-        dp.set(sp.subarray(sOff, sOff + bytes), dOff);
+        dp.set(sp.subarray(sLo, sLo + bytes), dLo); // no overlap, or the source is read first anyway
       }
     } else {
       const v = g[0];
-      if (size === 1) dp.fill(v & 0xff, dOff, dOff + bytes);
-      else if (size === 2) for (let j = dOff, e = dOff + bytes; j < e; j += 2) { dp[j] = v; dp[j + 1] = v >>> 8; }
-      else for (let j = dOff, e = dOff + bytes; j < e; j += 4) { dp[j] = v; dp[j + 1] = v >>> 8; dp[j + 2] = v >>> 16; dp[j + 3] = v >>> 24; }
+      if (size === 1) dp.fill(v & 0xff, dLo, dLo + bytes);
+      else if (size === 2) for (let j = dLo, e = dLo + bytes; j < e; j += 2) { dp[j] = v; dp[j + 1] = v >>> 8; }
+      else for (let j = dLo, e = dLo + bytes; j < e; j += 4) { dp[j] = v; dp[j + 1] = v >>> 8; dp[j + 2] = v >>> 16; dp[j + 3] = v >>> 24; }
     }
     const left = cnt - k;
+    const delta = down ? -bytes : bytes;
     if (as16) {
-      g[14] = (g[14] & ~0xffff) | ((di + bytes) & 0xffff);
-      if (movs) g[12] = (g[12] & ~0xffff) | ((si + bytes) & 0xffff);
+      g[14] = (g[14] & ~0xffff) | ((di + delta) & 0xffff);
+      if (movs) g[12] = (g[12] & ~0xffff) | ((si + delta) & 0xffff);
       g[2] = (g[2] & ~0xffff) | left;
     } else {
-      g[14] = (di + bytes) | 0;
-      if (movs) g[12] = (si + bytes) | 0;
+      g[14] = (di + delta) | 0;
+      if (movs) g[12] = (si + delta) | 0;
       g[2] = left | 0;
     }
     if (left !== 0) { this.eip = eip; this.repeat = true; }
