@@ -1,24 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Exc, PhysicalMemoryBus, Seg } from '@x86kit/core';
-import { Cpu, ExitKind, RunStatus } from './index.js';
+import { Cpu } from './index.js';
+import { realModeMachine as machine, runToHaltOrFault as run } from './test-machine.test-util.js';
 
-function machine(code: number[]): { bus: PhysicalMemoryBus; cpu: Cpu } {
-  const bus = new PhysicalMemoryBus();
-  bus.mapRam(0, 1 << 20);
-  bus.load(0x7c00, Uint8Array.from(code));
-  const cpu = new Cpu({ memory: bus });
-  for (const s of [Seg.CS, Seg.DS, Seg.ES, Seg.SS]) cpu.loadSegReal(s, 0);
-  cpu.setReg(2, 4, 0x7000);
-  cpu.eip = 0x7c00;
-  cpu.interceptExceptions = -1;
-  return { bus, cpu };
-}
-function run(cpu: Cpu): number {
-  const st = cpu.run(1000);
-  if (st === RunStatus.Intercept && cpu.exit.kind === ExitKind.Exception) return cpu.exit.code;
-  expect(st).toBe(RunStatus.Halted);
-  return -1;
-}
 /** ST(i) as its 80-bit image: [sign+exponent, high, low] significand dwords (uint32). */
 function image(cpu: Cpu, i: number): number[] {
   const f = cpu.fpu, p = (f.top + i) & 7;

@@ -1,26 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { test as fcTest, fc } from '@fast-check/vitest';
-import { CpuState, Cr0, Cr4, Exc, PhysicalMemoryBus, Seg } from '@x86kit/core';
-import { Cpu, DEFAULT_MXCSR_MASK, ExitKind, RunStatus, fxrstorImage, fxsaveImage } from './index.js';
+import { CpuState, Cr0, Cr4, Exc, Seg, type PhysicalMemoryBus } from '@x86kit/core';
+import { DEFAULT_MXCSR_MASK, RunStatus, fxrstorImage, fxsaveImage, type Cpu } from './index.js';
 import { Fpu } from './fpu.js';
+import { realModeMachine as machine, runToHaltOrFault as run } from './test-machine.test-util.js';
 
-function machine(code: number[]): { bus: PhysicalMemoryBus; cpu: Cpu } {
-  const bus = new PhysicalMemoryBus();
-  bus.mapRam(0, 1 << 20);
-  bus.load(0x7c00, Uint8Array.from(code));
-  const cpu = new Cpu({ memory: bus });
-  for (const s of [Seg.CS, Seg.DS, Seg.ES, Seg.SS]) cpu.loadSegReal(s, 0);
-  cpu.setReg(2, 4, 0x7000);
-  cpu.eip = 0x7c00;
-  cpu.interceptExceptions = -1;
-  return { bus, cpu };
-}
-function run(cpu: Cpu): number {
-  const st = cpu.run(1000);
-  if (st === RunStatus.Intercept && cpu.exit.kind === ExitKind.Exception) return cpu.exit.code;
-  expect(st).toBe(RunStatus.Halted);
-  return -1;
-}
 const bytes = (bus: PhysicalMemoryBus, a: number, n: number): number[] => {
   const out = new Uint8Array(n);
   bus.readBytes(a, out);

@@ -1,27 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { test as fcTest, fc } from '@fast-check/vitest';
-import { Cr0, Exc, PhysicalMemoryBus, Seg } from '@x86kit/core';
-import { CPU_PROFILES, Cpu, Cpuid1Edx, ExitKind, RunStatus, mmxBinary, mmxPshufw } from './index.js';
+import { Cr0, Exc, type PhysicalMemoryBus } from '@x86kit/core';
+import { CPU_PROFILES, Cpuid1Edx, mmxBinary, mmxPshufw } from './index.js';
+import { realModeMachine as machine, runToHaltOrFault as run } from './test-machine.test-util.js';
 
-/** A real-mode machine running `code` at 0:7C00 with every exception intercepted. */
-function machine(code: number[], profile = 'p6'): { bus: PhysicalMemoryBus; cpu: Cpu } {
-  const bus = new PhysicalMemoryBus();
-  bus.mapRam(0, 1 << 20);
-  bus.load(0x7c00, Uint8Array.from(code));
-  const cpu = new Cpu({ memory: bus, profile });
-  for (const s of [Seg.CS, Seg.DS, Seg.ES, Seg.SS]) cpu.loadSegReal(s, 0);
-  cpu.setReg(2, 4, 0x7000);
-  cpu.eip = 0x7c00;
-  cpu.interceptExceptions = -1;
-  return { bus, cpu };
-}
-/** Run to HLT (or to an intercepted exception: returns its vector, else −1). */
-function run(cpu: Cpu): number {
-  const st = cpu.run(1000);
-  if (st === RunStatus.Intercept && cpu.exit.kind === ExitKind.Exception) return cpu.exit.code;
-  expect(st).toBe(RunStatus.Halted);
-  return -1;
-}
 const u64 = (lo: number, hi: number): bigint => (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
 function rd64(bus: PhysicalMemoryBus, a: number): bigint { return u64(bus.read32(a), bus.read32(a + 4)); }
 function wr64(bus: PhysicalMemoryBus, a: number, v: bigint): void {
