@@ -88,6 +88,29 @@ describe('decoder behaviour', () => {
     return d;
   };
 
+  it('lastErrorTooLong tells the 15-byte limit (#GP) from an invalid encoding that fits (#UD)', () => {
+    const es = (n: number): string => '26'.repeat(n);
+    let d = dec(32, es(14) + '90'); // 15 bytes, valid
+    expect(d.lastError).toBe(DecoderError.None);
+    expect(d.lastErrorTooLong).toBe(false);
+    d = dec(32, es(15) + '90'); // 16 bytes: past the limit
+    expect(d.lastError).toBe(DecoderError.InvalidInstruction);
+    expect(insn.length).toBe(15);
+    expect(d.lastErrorTooLong).toBe(true);
+    d = dec(32, es(12) + 'f089c0'); // LOCK MOV EAX,EAX behind 12 prefixes: invalid, exactly 15 bytes
+    expect(d.lastError).toBe(DecoderError.InvalidInstruction);
+    expect(insn.length).toBe(15);
+    expect(d.lastErrorTooLong).toBe(false);
+    d = dec(32, es(13) + 'f089c0'); // the same, 16 bytes
+    expect(d.lastErrorTooLong).toBe(true);
+    d = dec(32, '8b'); // truncated buffer: NoMoreBytes, not too long
+    expect(d.lastError).toBe(DecoderError.NoMoreBytes);
+    expect(d.lastErrorTooLong).toBe(false);
+    d = dec(32, '0f04c0'); // short invalid
+    expect(d.lastError).toBe(DecoderError.InvalidInstruction);
+    expect(d.lastErrorTooLong).toBe(false);
+  });
+
   it('resolves RIP-relative operands and near branch targets against the next IP', () => {
     dec(64, '488b0510000000', 0x1000); // mov rax,[rip+0x10]
     expect(codeNames[insn.code]).toBe('Mov_r64_rm64');

@@ -223,6 +223,17 @@ export class Decoder {
   ipHi = 0;
   /** Outcome of the last decode. */
   lastError: DecoderError = ERR_None;
+  /** Set by the two error exits only; read through {@link Decoder.lastErrorTooLong}. */
+  private errTooLong = false;
+
+  /**
+   * True when the last decode was `InvalidInstruction` because the instruction would exceed the
+   * 15-byte limit (the CPU raises #GP(0), Intel SDM Vol. 2A 2.3.11), false for any other outcome,
+   * including an invalid encoding that fits in 15 bytes (#UD). Costs nothing on valid decodes.
+   */
+  get lastErrorTooLong(): boolean {
+    return this.lastError === ERR_InvalidInstruction && this.errTooLong;
+  }
 
   // --- per-decode scratch state (fields, so decoding allocates nothing) ---
   private buf: Uint8Array = new Uint8Array(0);
@@ -1379,6 +1390,7 @@ export class Decoder {
     insn.length = len;
     this.computeNextIp(insn, len);
     this.lastError = ERR_InvalidInstruction;
+    this.errTooLong = false;
     this.ipLo = insn.nextIpLo;
     this.ipHi = insn.nextIpHi;
     return len;
@@ -1392,6 +1404,7 @@ export class Decoder {
     insn.length = avail;
     this.computeNextIp(insn, avail);
     this.lastError = bufferEnded ? ERR_NoMoreBytes : ERR_InvalidInstruction;
+    this.errTooLong = !bufferEnded;
     this.ipLo = insn.nextIpLo;
     this.ipHi = insn.nextIpHi;
     return avail;

@@ -205,7 +205,7 @@ export function fillRecord(
     d.virt = 0;
     // the decoder reports 15 bytes when the instruction would exceed the limit (#GP(0), SDM Vol. 2A
     // 2.3.11), and also for an invalid encoding of exactly 15 bytes (#UD): the caller tells them
-    // apart with FetchWindow.fitsIn15 and clears tooLong for the latter
+    // apart with FetchWindow.fitsIn15 (the decoder's lastErrorTooLong) and clears tooLong for the latter
     if (len >= 15) d.tooLong = 1;
     d.exec = pick(d);
     return;
@@ -260,37 +260,14 @@ export class FetchWindow {
     this.views = [];
     for (let n = 0; n <= 15; n++) this.views.push(this.buf.subarray(0, n));
   }
-  /** Second buffer for {@link fitsIn15} (never the bytes {@link fillRecord} reads). */
-  private readonly alt = new Uint8Array(14);
-
   /**
-   * For 15 bytes in {@link buf} that the decoder reported as invalid with length 15: does the
-   * instruction end within them (an invalid encoding of exactly 15 bytes: #UD), rather than
-   * run past the 15-byte limit (#GP(0), Intel SDM Vol. 2A 2.3.11)? The decoder reports both as
-   * `InvalidInstruction` with length 15, so the bytes are decoded again without one prefix that
-   * cannot change the length (a segment override or LOCK in 16/32-bit code, or any prefix byte
-   * repeated later in the prefix run) from only 14 bytes: if that still ran out of bytes, the
-   * original needs more than 15. When no such prefix exists (at most 66, 67, F2, F3 once each
-   * before the opcode) the answer is false (#GP(0)), which can be wrong: see the README gaps.
+   * After {@link decode} reported `InvalidInstruction` with length 15: does the instruction end
+   * within the 15 bytes (an invalid encoding of exactly 15 bytes: #UD), rather than run past the
+   * 15-byte limit (#GP(0), Intel SDM Vol. 2A 2.3.11)? The decoder says which
+   * (`Decoder.lastErrorTooLong`).
    */
   fitsIn15(code32: boolean): boolean {
-    const b = this.buf;
-    let p = 0;
-    while (p < 15 && PREFIX[b[p]] !== 0) p++;
-    if (p === 15) return false; // fifteen prefixes and no opcode yet
-    let drop = -1;
-    for (let j = 0; j < p && drop < 0; j++) {
-      const x = b[j];
-      if (x === 0xf0 || x === 0x26 || x === 0x2e || x === 0x36 || x === 0x3e || x === 0x64 || x === 0x65) drop = j;
-      else for (let k = j + 1; k < p; k++) if (b[k] === x) { drop = j; break; }
-    }
-    if (drop < 0) return false;
-    const a = this.alt;
-    for (let k = 0, o = 0; k < 15; k++) if (k !== drop) a[o++] = b[k];
-    const dec = code32 ? this.d32 : this.d16;
-    dec.setIp(0);
-    dec.decodeInto(this.insn, a, 0);
-    return dec.lastError !== DecoderError.NoMoreBytes;
+    return !(code32 ? this.d32 : this.d16).lastErrorTooLong;
   }
 
   /** Decode `buf[0..n)`; returns the decoder error. */
