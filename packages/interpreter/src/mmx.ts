@@ -230,15 +230,33 @@ function mmxExt(c: Cpu): boolean {
   return false;
 }
 
+/**
+ * The gate of every MmxExt handler: false, with the instruction already handled (#UD counted
+ * as unimplemented), for a 66/F2/F3 (SSE) form or a profile without the AMD MMX extensions.
+ */
+function mmxExtAvailable(c: Cpu): boolean {
+  if (sseForm(c) || !mmxExt(c)) { if (!c.fault) c.unimplemented(); return false; }
+  return true;
+}
+
+/** MmxExt register-only forms: the gate, ModRM, #UD for a memory operand, then the MMX checks. */
+function mmxExtRegForm(c: Cpu): boolean {
+  if (!mmxExtAvailable(c)) return false;
+  c.modrm();
+  if (c.fault) return false;
+  if (c.mod !== 3) { c.ud(); return false; }
+  return mmxReady(c);
+}
+
 /** MmxExt 0F DA, DE, E0, E3, E4, EA, EE, F6: `op mm, mm/m64`. */
 function mmxExtArith(c: Cpu): void {
-  if (sseForm(c) || !mmxExt(c)) { if (!c.fault) c.unimplemented(); return; }
+  if (!mmxExtAvailable(c)) return;
   mmxArith(c);
 }
 
 /** MmxExt 0F 70: PSHUFW mm, mm/m64, imm8. */
 function pshufw(c: Cpu): void {
-  if (sseForm(c) || !mmxExt(c)) { if (!c.fault) c.unimplemented(); return; }
+  if (!mmxExtAvailable(c)) return;
   c.modrm();
   if (c.fault || !mmxReady(c)) return;
   if (c.mod === 3) readMm(c, c.rm, 2);
@@ -249,7 +267,7 @@ function pshufw(c: Cpu): void {
 
 /** MmxExt 0F C4: PINSRW mm, r32/m16, imm8. */
 function pinsrw(c: Cpu): void {
-  if (sseForm(c) || !mmxExt(c)) { if (!c.fault) c.unimplemented(); return; }
+  if (!mmxExtAvailable(c)) return;
   c.modrm();
   if (c.fault || !mmxReady(c)) return;
   const w = c.mod === 3 ? c.r[2 * c.rm] & 0xffff : c.rd16(c.eaSeg, c.eaOff);
@@ -262,11 +280,7 @@ function pinsrw(c: Cpu): void {
 
 /** MmxExt 0F C5: PEXTRW r32, mm, imm8 (register form only). */
 function pextrw(c: Cpu): void {
-  if (sseForm(c) || !mmxExt(c)) { if (!c.fault) c.unimplemented(); return; }
-  c.modrm();
-  if (c.fault) return;
-  if (c.mod !== 3) { c.ud(); return; }
-  if (!mmxReady(c)) return;
+  if (!mmxExtRegForm(c)) return;
   readMm(c, c.rm, 0);
   const sel = c.imm & 3;
   c.r[2 * c.reg] = (V[sel >>> 1] >>> (16 * (sel & 1))) & 0xffff;
@@ -275,11 +289,7 @@ function pextrw(c: Cpu): void {
 
 /** MmxExt 0F D7: PMOVMSKB r32, mm (register form only): the byte sign bits. */
 function pmovmskb(c: Cpu): void {
-  if (sseForm(c) || !mmxExt(c)) { if (!c.fault) c.unimplemented(); return; }
-  c.modrm();
-  if (c.fault) return;
-  if (c.mod !== 3) { c.ud(); return; }
-  if (!mmxReady(c)) return;
+  if (!mmxExtRegForm(c)) return;
   readMm(c, c.rm, 0);
   let m = 0;
   for (let i = 0; i < 4; i++) m |= ((V[0] >>> (8 * i + 7)) & 1) << i | ((V[1] >>> (8 * i + 7)) & 1) << (i + 4);
@@ -289,7 +299,7 @@ function pmovmskb(c: Cpu): void {
 
 /** MmxExt 0F E7: MOVNTQ m64, mm (memory form only; the non-temporal hint is ignored). */
 function movntq(c: Cpu): void {
-  if (sseForm(c) || !mmxExt(c)) { if (!c.fault) c.unimplemented(); return; }
+  if (!mmxExtAvailable(c)) return;
   c.modrm();
   if (c.fault) return;
   if (c.mod === 3) { c.ud(); return; }
@@ -303,11 +313,7 @@ function movntq(c: Cpu): void {
  * leaves faults on masked-off bytes implementation specific).
  */
 function maskmovq(c: Cpu): void {
-  if (sseForm(c) || !mmxExt(c)) { if (!c.fault) c.unimplemented(); return; }
-  c.modrm();
-  if (c.fault) return;
-  if (c.mod !== 3) { c.ud(); return; }
-  if (!mmxReady(c)) return;
+  if (!mmxExtRegForm(c)) return;
   readMm(c, c.reg, 0);
   readMm(c, c.rm, 2);
   const seg = c.segOvr >= 0 ? c.segOvr : Seg.DS;
