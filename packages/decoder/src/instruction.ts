@@ -185,40 +185,9 @@ export class Instruction {
       k[i] = 0;
       r[i] = 0;
     }
-    if (this.memSegment !== R_None || this.memorySize !== MS_Unknown) {
-      this.memSegment = R_None;
-      this.memBase = R_None;
-      this.memIndex = R_None;
-      this.memScale = 1;
-      this.memDisplLo = 0;
-      this.memDisplHi = 0;
-      this.memDisplSize = 0;
-      this.memorySize = MS_Unknown;
-      this.memIsVsib = false;
-      this.dispOffset = 0;
-      this.dispSize = 0;
-    }
-    if (this.dirtyImm) {
-      this.immediateLo = 0;
-      this.immediateHi = 0;
-      this.immediate2 = 0;
-      this.nearBranchLo = 0;
-      this.nearBranchHi = 0;
-      this.farBranchSelector = 0;
-      this.farBranchOffset = 0;
-      this.immOffset = 0;
-      this.immSize = 0;
-      this.imm2Offset = 0;
-      this.imm2Size = 0;
-      this.dirtyImm = false;
-    }
-    if (this.encoding === ENC_EVEX) {
-      this.opMask = R_None;
-      this.zeroingMasking = false;
-      this.broadcast = false;
-      this.suppressAllExceptions = false;
-      this.roundingControl = RC_None;
-    }
+    if (this.memSegment !== R_None || this.memorySize !== MS_Unknown) this.clearMemory();
+    if (this.dirtyImm) this.clearImmediates();
+    if (this.encoding === ENC_EVEX) this.clearEvex();
     this.hasRep = false;
     this.hasRepne = false;
     this.hasXacquire = false;
@@ -243,35 +212,43 @@ export class Instruction {
         r[i] = 0;
       }
     }
-    if (this.dirtyImm) {
-      this.immediateLo = 0;
-      this.immediateHi = 0;
-      this.immediate2 = 0;
-      this.nearBranchLo = 0;
-      this.nearBranchHi = 0;
-      this.farBranchSelector = 0;
-      this.farBranchOffset = 0;
-      this.immOffset = 0;
-      this.immSize = 0;
-      this.imm2Offset = 0;
-      this.imm2Size = 0;
-      this.dirtyImm = false;
-    }
+    if (this.dirtyImm) this.clearImmediates();
     if (this.dirtyExt) {
       // Only the general path sets these (encoding, LOCK, REP/REPNE, HLE, EVEX fields).
       this.encoding = ENC_Legacy;
       this.hasLock = false;
-      this.opMask = R_None;
-      this.zeroingMasking = false;
-      this.broadcast = false;
-      this.suppressAllExceptions = false;
-      this.roundingControl = RC_None;
+      this.clearEvex();
       this.hasRep = false;
       this.hasRepne = false;
       this.hasXacquire = false;
       this.hasXrelease = false;
       this.dirtyExt = false;
     }
+  }
+
+  /** @internal Resets the immediate, branch-target and immediate-location fields. */
+  private clearImmediates(): void {
+    this.immediateLo = 0;
+    this.immediateHi = 0;
+    this.immediate2 = 0;
+    this.nearBranchLo = 0;
+    this.nearBranchHi = 0;
+    this.farBranchSelector = 0;
+    this.farBranchOffset = 0;
+    this.immOffset = 0;
+    this.immSize = 0;
+    this.imm2Offset = 0;
+    this.imm2Size = 0;
+    this.dirtyImm = false;
+  }
+
+  /** @internal Resets the EVEX fields (opmask, zeroing, broadcast, SAE, rounding). */
+  private clearEvex(): void {
+    this.opMask = R_None;
+    this.zeroingMasking = false;
+    this.broadcast = false;
+    this.suppressAllExceptions = false;
+    this.roundingControl = RC_None;
   }
 
   /** @internal Resets the memory operand fields. */
@@ -302,22 +279,8 @@ export class Instruction {
     k[0] = 0; k[1] = 0; k[2] = 0; k[3] = 0; k[4] = 0;
     const r = this.opRegisters;
     r[0] = 0; r[1] = 0; r[2] = 0; r[3] = 0; r[4] = 0;
-    this.immediateLo = 0;
-    this.immediateHi = 0;
-    this.immediate2 = 0;
-    this.nearBranchLo = 0;
-    this.nearBranchHi = 0;
-    this.farBranchSelector = 0;
-    this.farBranchOffset = 0;
-    this.memSegment = R_None;
-    this.memBase = R_None;
-    this.memIndex = R_None;
-    this.memScale = 1;
-    this.memDisplLo = 0;
-    this.memDisplHi = 0;
-    this.memDisplSize = 0;
-    this.memorySize = MS_Unknown;
-    this.memIsVsib = false;
+    this.clearImmediates();
+    this.clearMemory();
     this.segmentPrefix = R_None;
     this.hasLock = false;
     this.hasRep = false;
@@ -327,18 +290,7 @@ export class Instruction {
     this.hasOperandSizePrefix = false;
     this.hasAddressSizePrefix = false;
     this.rex = 0;
-    this.opMask = R_None;
-    this.zeroingMasking = false;
-    this.broadcast = false;
-    this.suppressAllExceptions = false;
-    this.roundingControl = RC_None;
-    this.immOffset = 0;
-    this.immSize = 0;
-    this.imm2Offset = 0;
-    this.imm2Size = 0;
-    this.dispOffset = 0;
-    this.dispSize = 0;
-    this.dirtyImm = false;
+    this.clearEvex();
     this.dirtyExt = false;
   }
 
