@@ -119,6 +119,12 @@ export class PhysicalMemoryBus implements GuestMemory {
     return this.codeObservers.length;
   }
 
+  /** A RAM write of `length` bytes at `offset` of page `p`: {@link codeWritten} if it touches a code line. */
+  private noteCodeWrite(p: number, offset: number, length: number): void {
+    const map = this.codePages;
+    if (map !== null && (map[p] & codeLineMask(offset, length)) !== 0) this.codeWritten(p);
+  }
+
   /** A write hit a code line of page `p`: clear the page's mask and tell every observer. */
   codeWritten(p: number): void {
     const map = this.codePages;
@@ -285,7 +291,7 @@ export class PhysicalMemoryBus implements GuestMemory {
     if (kind === PageKind.Ram) {
       const page = this.pages[p] ?? this.allocate(p);
       page[pa & PAGE_MASK] = value;
-      if (this.codePages !== null && (this.codePages[p] & codeLineMask(pa & PAGE_MASK, 1)) !== 0) this.codeWritten(p);
+      this.noteCodeWrite(p, pa & PAGE_MASK, 1);
     } else if (kind === PageKind.Mmio) {
       this.mmioWrite(p, pa, 1, value & 0xff);
     } else if (kind === PageKind.Rom) {
@@ -304,7 +310,7 @@ export class PhysicalMemoryBus implements GuestMemory {
     if (kind === PageKind.Ram) {
       const page = this.pages[p] ?? this.allocate(p);
       page[o] = value; page[o + 1] = value >>> 8;
-      if (this.codePages !== null && (this.codePages[p] & codeLineMask(o, 2)) !== 0) this.codeWritten(p);
+      this.noteCodeWrite(p, o, 2);
     } else if (kind === PageKind.Mmio) {
       this.mmioWrite(p, pa, 2, value & 0xffff);
     } else if (kind === PageKind.Rom) {
@@ -323,7 +329,7 @@ export class PhysicalMemoryBus implements GuestMemory {
     if (kind === PageKind.Ram) {
       const page = this.pages[p] ?? this.allocate(p);
       page[o] = value; page[o + 1] = value >>> 8; page[o + 2] = value >>> 16; page[o + 3] = value >>> 24;
-      if (this.codePages !== null && (this.codePages[p] & codeLineMask(o, 4)) !== 0) this.codeWritten(p);
+      this.noteCodeWrite(p, o, 4);
     } else if (kind === PageKind.Mmio) {
       this.mmioWrite(p, pa, 4, value >>> 0);
     } else if (kind === PageKind.Rom) {
@@ -367,7 +373,7 @@ export class PhysicalMemoryBus implements GuestMemory {
       if (kind === PageKind.Ram) {
         const page = this.pages[p] ?? this.allocate(p);
         page.set(src.subarray(i, i + n), o);
-        if (this.codePages !== null && (this.codePages[p] & codeLineMask(o, n)) !== 0) this.codeWritten(p);
+        this.noteCodeWrite(p, o, n);
       } else {
         for (let k = 0; k < n; k++) this.write8(addr + k, src[i + k]);
       }
@@ -391,7 +397,7 @@ export class PhysicalMemoryBus implements GuestMemory {
       const n = Math.min(PAGE_SIZE - o, data.length - i);
       const page = this.pages[p] ?? this.allocate(p);
       page.set(data.subarray(i, i + n), o);
-      if (this.codePages !== null && (this.codePages[p] & codeLineMask(o, n)) !== 0) this.codeWritten(p);
+      this.noteCodeWrite(p, o, n);
     }
   }
 
